@@ -1,0 +1,72 @@
+# Two commands matter: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The PostgreSQL that `make test` also runs the suite on when it answers.
+PG_HOST ?= 127.0.0.1
+PG_PORT ?= 5432
+PG_TEST_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/test
+PYTEST_ARGS ?=
+
+.PHONY: help run test test-sqlite test-postgres lint bench browser-deps clean
+
+help:
+	@echo "make run    set everything up and start the portal on http://$(HOST):$(PORT)"
+	@echo "make test   lint, migration check, the suite on SQLite and on PostgreSQL"
+	@echo "make bench  benchmarks (figures printed, nothing asserted)"
+
+# Creates the virtual environment with the first Python >= 3.12 found.
+$(PY):
+	@py=$$(.ci/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$py"; \
+	"$$py" -m venv $(VENV)
+
+$(VENV)/.installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	@echo "Starting the portal on http://$(HOST):$(PORT) (Ctrl-C stops it)"
+	$(PY) manage.py runportal $(HOST):$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+browser-deps: install
+	@.ci/ensure-chromium
+
+test-sqlite: install
+	@echo "== pytest on SQLite"
+	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if .ci/pg-answers $(PG_HOST) $(PG_PORT); then \
+		echo "== pytest on PostgreSQL ($(PG_HOST):$(PG_PORT))"; \
+		DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL on $(PG_HOST):$(PG_PORT) does not answer: PostgreSQL run skipped"; \
+	fi
+
+test: install browser-deps
+	@echo "== ruff, format check, migrations check"
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+	@echo "== all checks passed"
+
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from portal.models import LoginFailure
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    # REMOTE_ADDR only: X-Forwarded-For can be forged by anyone unless a proxy
+    # we trust rewrites it, and the lockout must not be dodged that easily.
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, plus a lockout after repeated failures."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "That e-mail address and password do not match. Both are "
+            "case-sensitive except the e-mail address."
+        ),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        self._raise_if_locked(username, ip)
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            LoginFailure.record(username=username, ip=ip)
+            self._raise_if_locked(username, ip)
+            raise
+        LoginFailure.clear(username=username, ip=ip)
+        return cleaned
+
+    def _raise_if_locked(self, username: str, ip: str | None) -> None:
+        ends = LoginFailure.lockout_ends(username=username, ip=ip)
+        if ends is None or ends <= timezone.now():
+            return
+        minutes = max(1, round((ends - timezone.now()).total_seconds() / 60))
+        raise forms.ValidationError(
+            ngettext(
+                "Too many failed attempts for this account from your address. "
+                "Please wait %(minutes)d minute before trying again.",
+                "Too many failed attempts for this account from your address. "
+                "Please wait %(minutes)d minutes before trying again.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            code="locked_out",
+        )

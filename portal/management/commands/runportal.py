@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from portal.management.commands.seed_demo import print_logins
+
+
+class Command(BaseCommand):
+    help = (
+        "Development server for `make run`: prints the demo logins and serves "
+        "the portal (with the sandbox) on ADDRPORT."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        print_logins(self.stdout.write)
+        self.stdout.write(f"Open http://{options['addrport']}/ in your browser.")
+        call_command("runserver", options["addrport"])
