@@ -1,0 +1,381 @@
+"""Bookings as the portal knows them: made here, or found on the account by sync."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from bookings.statuses import (
+    CANCELLABLE,
+    FREE_CANCELLATION,
+    SYMBOLS,
+    TERMINAL,
+    TONES,
+    UNFINISHED,
+    BookingStatus,
+)
+from portal.models import Department, Employee, Site, User
+
+if TYPE_CHECKING:
+    from bookings.petitmonde import RemoteBooking
+
+
+class Visit(models.Model):
+    """A visitor's charging at an office, booked by reception for a host.
+
+    The visitor's name, company, e-mail and plate are personal data: a clean-up
+    blanks them some days after the visit, keeping the bookings and their costs.
+    """
+
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="visits", verbose_name=_("site")
+    )
+    host = models.ForeignKey(
+        Employee,
+        on_delete=models.PROTECT,
+        related_name="hosted_visits",
+        verbose_name=_("host"),
+    )
+    # Recorded when booked: visitor costs are charged to the host's department
+    # of that day, even if the host moves later.
+    host_department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        related_name="hosted_visits",
+        verbose_name=_("host's department"),
+    )
+    visitor_name = models.CharField(_("visitor's name"), max_length=200)
+    visitor_company = models.CharField(_("company"), max_length=200, blank=True)
+    visitor_email = models.EmailField(_("visitor's e-mail"), blank=True)
+    licence_plate = models.CharField(_("licence plate"), max_length=20, blank=True)
+    arrival = models.DateTimeField(_("arrival"))
+    departure = models.DateTimeField(_("departure"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    personal_data_removed_at = models.DateTimeField(
+        _("personal data removed"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-arrival"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(departure__gt=models.F("arrival")),
+                name="visit_departure_after_arrival",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_name or _('visitor')} ({self.arrival:%Y-%m-%d})"
+
+
+class BookingQuerySet(models.QuerySet["Booking"]):
+    def visible_to(self, user: User) -> BookingQuerySet:
+        """The bookings a person sees as their own: the ones they charge with."""
+        employee = getattr(user, "employee", None)
+        if employee is None:
+            return self.none()
+        return self.filter(employee=employee)
+
+    def for_employee(self, employee: Employee) -> BookingQuerySet:
+        return self.filter(employee=employee)
+
+    def for_department(self, department: Department) -> BookingQuerySet:
+        return self.filter(department=department)
+
+    def unfinished(self) -> BookingQuerySet:
+        return self.filter(status__in=UNFINISHED)
+
+    def live(self) -> BookingQuerySet:
+        """Not ended: being sent, requested, pending, confirmed or charging."""
+        return self.exclude(status__in=TERMINAL)
+
+    def upcoming(self, now: datetime | None = None) -> BookingQuerySet:
+        return self.live().filter(reservation_end__gt=now or timezone.now())
+
+    def past(self, now: datetime | None = None) -> BookingQuerySet:
+        return self.filter(
+            Q(status__in=TERMINAL) | Q(reservation_end__lte=now or timezone.now())
+        )
+
+    def starting_between(self, start: datetime, end: datetime) -> BookingQuerySet:
+        return self.filter(reservation_start__gte=start, reservation_start__lt=end)
+
+    def unattributed(self) -> BookingQuerySet:
+        return self.filter(attribution=Booking.Attribution.NONE)
+
+
+class Booking(models.Model):
+    class Origin(models.TextChoices):
+        PORTAL = "portal", _("made in the portal")
+        API = "api", _("found on the account")
+
+    class Attribution(models.TextChoices):
+        PORTAL = "portal", _("made in the portal")
+        EXTERNAL_ID = "external_id", _("from its reference")
+        MANUAL = "manual", _("assigned by finance")
+        NONE = "none", _("unattributed")
+
+    Status = BookingStatus
+
+    # --- identity ---------------------------------------------------------
+    api_id = models.CharField(
+        _("API id"), max_length=64, unique=True, null=True, blank=True
+    )
+    external_id = models.CharField(_("reference"), max_length=100, blank=True)
+    # A random key per confirm form: a double click or a resubmitted form finds
+    # the booking it already made instead of booking again.
+    submission_key = models.UUIDField(unique=True, null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices)
+
+    # --- who ----------------------------------------------------------------
+    employee = models.ForeignKey(
+        Employee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("employee"),
+    )
+    visit = models.ForeignKey(
+        Visit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("visit"),
+    )
+    # The department that pays: the employee's, or the visit host's.
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("department"),
+    )
+    attribution = models.CharField(
+        _("attribution"),
+        max_length=20,
+        choices=Attribution.choices,
+        default=Attribution.NONE,
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("booked by"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+        verbose_name=_("site"),
+    )
+
+    # --- what and when ----------------------------------------------------
+    location_id = models.CharField(_("location id"), max_length=100)
+    location_name = models.CharField(_("charger"), max_length=200, blank=True)
+    location_address = models.CharField(_("address"), max_length=300, blank=True)
+    location_city = models.CharField(_("city"), max_length=100, blank=True)
+    evse_uid = models.CharField(_("EVSE"), max_length=100)
+    connector_id = models.CharField(max_length=20, blank=True)
+    reservation_start = models.DateTimeField(_("start"))
+    reservation_end = models.DateTimeField(_("end"))
+    token_strategy = models.CharField(max_length=20, blank=True)
+    customer_id = models.CharField(max_length=100, blank=True)
+    token_id = models.CharField(max_length=100, blank=True)
+    # The temporary token of an ad_hoc (visitor) booking.
+    token_uid = models.CharField(_("token"), max_length=64, blank=True)
+    token_valid_from = models.DateTimeField(null=True, blank=True)
+    token_valid_until = models.DateTimeField(null=True, blank=True)
+
+    # --- state, as the API last told us -------------------------------------
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=BookingStatus.choices,
+        default=BookingStatus.SUBMITTING,
+    )
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+    remote_created_at = models.DateTimeField(null=True, blank=True)
+    cpo_reservation_id = models.CharField(max_length=100, blank=True)
+    # The estimate shown when it was booked; client_price is the API's figure
+    # (an estimate until the booking ends, then final: price or fee).
+    estimated_price = models.DecimalField(
+        _("estimated price"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    client_price = models.DecimalField(
+        _("price"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(max_length=3, default="EUR")
+    energy_kwh = models.DecimalField(
+        _("energy (kWh)"), max_digits=10, decimal_places=3, null=True, blank=True
+    )
+    cancellation_reason = models.CharField(
+        _("cancellation reason"), max_length=300, blank=True
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BookingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
+        ordering = ["-reservation_start"]
+        constraints = [
+            # The portal never makes two bookings with one reference; bookings
+            # other tools made on the account may repeat theirs.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(origin="portal"),
+                name="booking_portal_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(reservation_end__gt=models.F("reservation_start")),
+                name="booking_end_after_start",
+            ),
+            # Only a booking still being sent may lack its API id.
+            models.CheckConstraint(
+                condition=Q(api_id__isnull=False) | Q(status="SUBMITTING"),
+                name="booking_api_id_unless_submitting",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "reservation_start"]),
+            models.Index(fields=["department", "reservation_start"]),
+            models.Index(fields=["reservation_start"]),
+            models.Index(fields=["status"]),
+            models.Index(fields=["attribution"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id or self.api_id or f"#{self.pk}"
+
+    # --- presentation ---------------------------------------------------------
+    @property
+    def status_symbol(self) -> str:
+        return SYMBOLS.get(self.status, "?")
+
+    @property
+    def status_tone(self) -> str:
+        return TONES.get(self.status, "wait")
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def is_cancellable(self) -> bool:
+        return self.status in CANCELLABLE
+
+    @property
+    def cancellation_is_free(self) -> bool:
+        return self.status in FREE_CANCELLATION
+
+    @property
+    def price(self) -> Decimal | None:
+        """The API's price, or the estimate shown when booking."""
+        return (
+            self.client_price
+            if self.client_price is not None
+            else (self.estimated_price)
+        )
+
+    @property
+    def price_is_final(self) -> bool:
+        return self.is_final and self.client_price is not None
+
+    @property
+    def tzinfo(self) -> Any:
+        return self.site.tzinfo if self.site else timezone.get_current_timezone()
+
+    # --- the API's view -----------------------------------------------------
+    def apply_remote(self, remote: RemoteBooking) -> list[str]:
+        """Copy what the API says about this booking; return the changed fields.
+
+        Undocumented fields are optional in the API, so a missing one never
+        erases what we know.
+        """
+        changed = []
+        for name, value in remote_fields(remote).items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+                changed.append(name)
+        return changed
+
+
+def remote_fields(remote: RemoteBooking) -> dict[str, Any]:
+    """The Booking fields an API booking object sets (None values left out).
+
+    One mapping for everything that reads bookings from the API: the status
+    refresh, the create and cancel flows, and the bulk sync.
+    """
+    token = remote.token
+    values: dict[str, Any] = {
+        "api_id": remote.id,
+        "status": remote.status,
+        "status_updated_at": remote.status_updated_at,
+        "remote_created_at": remote.created_at,
+        "cpo_reservation_id": remote.cpo_reservation_id,
+        "client_price": (
+            remote.client_price.quantize(Decimal("0.01"))
+            if remote.client_price is not None
+            else None
+        ),
+        "currency": remote.client_price_currency,
+        "external_id": remote.external_id,
+        "location_id": remote.location_id,
+        "location_name": remote.location_name,
+        "location_city": remote.location_city,
+        "evse_uid": remote.evse_uid,
+        "connector_id": remote.connector_id,
+        "reservation_start": remote.reservation_start,
+        "reservation_end": remote.reservation_end,
+        "token_strategy": remote.token_strategy,
+        "customer_id": remote.customer_id,
+        "token_id": remote.token_id,
+        "energy_kwh": remote.energy_kwh,
+        "cancellation_reason": remote.cancellation_reason,
+        "token_uid": token.uid if token else None,
+        "token_valid_from": token.valid_from if token else None,
+        "token_valid_until": token.valid_until if token else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}
