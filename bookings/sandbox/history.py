@@ -98,13 +98,15 @@ class _Generator:
                 )
                 chargers[charger.site_id].append(evses[charger.evse_uid])
         self.sites = {site.pk: site for site in Site.objects.all()}
+        own = {
+            evse.evse_uid
+            for chargers in (*self.workplace.values(), *self.visitor.values())
+            for evse in chargers
+        }
         self.public = [
             evse
             for uid, evse in sorted(evses.items())
-            if evse.location.supports_reservation
-            and evse.is_working
-            and uid not in {e.evse_uid for es in self.workplace.values() for e in es}
-            and uid not in {e.evse_uid for es in self.visitor.values() for e in es}
+            if evse.location.supports_reservation and evse.is_working and uid not in own
         ]
         ids = [p.employee_id for p in demo.people()]
         self.employees = list(
