@@ -12,6 +12,8 @@ from django.test import Client
 from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
 
+pytest_plugins = ["bookings.sandbox.testing"]
+
 PASSWORD = "a-long-test-password-1"
 
 
