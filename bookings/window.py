@@ -58,8 +58,10 @@ unlikely).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import logging
+import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -77,6 +79,8 @@ INSTANT = timedelta(microseconds=1)
 # (as a factor) a count may stray from the expected one and still count as steady.
 DECAY = 0.75
 STEADY = 2.0
+# A sample guides the walk only where a sub-window would hold this many of its points.
+GUIDE_MIN_POINTS = 4
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -122,6 +126,47 @@ def read_window(
     return _WindowReader(client, status=status, limit=limit).read(start, end)
 
 
+@dataclass
+class _Guide:
+    """The bookings of a full page whose order gave nothing away: a sample.
+
+    Sub-windows proven inside its window tell how many bookings each sample point
+    stands for, and the points then size the next sub-windows: many where the
+    bookings crowd, few across empty stretches.
+    """
+
+    lo: datetime
+    points: list[datetime]  # created_at of the page's bookings, ascending
+    size: int  # the page's limit: its window holds at least that many
+    proven_count: int = 0  # bookings in sub-windows proven inside its window
+    proven_points: int = 0  # its points in those sub-windows
+
+    def count(self, lo: datetime, hi: datetime) -> int:
+        return bisect.bisect_right(self.points, hi) - bisect.bisect_left(
+            self.points, lo
+        )
+
+    def ratio(self, goal: float) -> float | None:
+        """Bookings per point, if fine enough to plan `goal` bookings by.
+
+        Until a proven sub-window holds some of its points, the page's own lower
+        bound (`size` bookings for its points) stands in.
+        """
+        if self.proven_points:
+            ratio = self.proven_count / self.proven_points
+        else:
+            ratio = self.size / len(self.points)
+        return ratio if goal / ratio >= GUIDE_MIN_POINTS else None
+
+    def plan(self, hi: datetime, goal: float, ratio: float) -> datetime:
+        """The start of a sub-window ending at `hi` holding about `goal` bookings."""
+        wanted = goal / ratio
+        top = bisect.bisect_right(self.points, hi)
+        if top - bisect.bisect_left(self.points, self.lo) <= wanted:
+            return self.lo
+        return self.points[top - int(wanted)]
+
+
 class _WindowReader:
     def __init__(self, client: BookingLister, *, status: str | None, limit: int):
         self.client = client
@@ -138,6 +183,11 @@ class _WindowReader:
         # for good once such a sub-window comes back full.
         self.trust_order = True
         self.sized_by_sample = False
+        # Samples from full pages, outermost first, and how far off (in log
+        # ratio) their and the density's forecasts of recent sub-windows were.
+        self.guides: list[_Guide] = []
+        self.guide_error = 0.0
+        self.density_error = 0.0
         # Instants read on their own, which later sub-windows leave out.
         self.done: set[datetime] = set()
         # Ids read at crowded instants, to notice an API that ignores microseconds.
@@ -168,7 +218,7 @@ class _WindowReader:
             if full:
                 self.split_by_status(hi, page)
             else:
-                self.learn(lo, hi, len(page))
+                self.learn(lo, hi, page)
             if lo == hi:
                 self.done.add(hi)
             if lo == start:
@@ -177,7 +227,7 @@ class _WindowReader:
             if hi < start:
                 break
             lo = self.plan(start, hi)
-        bookings = sorted(self.found.values(), key=_newest_first, reverse=True)
+        bookings = sorted(self.found.values(), key=_sort_key, reverse=True)
         return WindowRead(tuple(bookings), self.requests, self.complete)
 
     def fetch(
@@ -206,14 +256,20 @@ class _WindowReader:
             read_from -= INSTANT
         return read_from - INSTANT if read_from in self.done else read_from
 
-    def learn(self, lo: datetime, hi: datetime, count: int) -> None:
-        """Update the density from a sub-window proven complete."""
+    def learn(self, lo: datetime, hi: datetime, page: list[RemoteBooking]) -> None:
+        """Learn from a sub-window proven complete."""
         seconds = (hi - lo).total_seconds()
+        self.score(lo, hi, seconds, len(page))
+        for guide in self.guides:
+            if guide.lo <= lo:
+                guide.proven_count += len(page)
+                guide.proven_points += guide.count(lo, hi)
+        self.guides = [guide for guide in self.guides if guide.lo < lo]
         if seconds <= 0:
             return
         # An empty sub-window counts as one booking, so the next one grows
         # quickly but not without bound.
-        count = max(count, 1)
+        count = max(len(page), 1)
         if self.density is not None and (
             1 / STEADY <= count / (self.density * seconds) <= STEADY
         ):
@@ -226,12 +282,39 @@ class _WindowReader:
             self.pooled_count, self.pooled_seconds = count, seconds
         self.density = self.pooled_count / self.pooled_seconds
 
+    def score(self, lo: datetime, hi: datetime, seconds: float, count: int) -> None:
+        """Keep score of how well density and sample would have sized this window."""
+        guided = self.guide()
+        if guided is not None:
+            guide, ratio = guided
+            self.guide_error = _blend(
+                self.guide_error, count, guide.count(lo, hi) * ratio
+            )
+        if self.density is not None:
+            self.density_error = _blend(
+                self.density_error, count, self.density * seconds
+            )
+
+    def guide(self) -> tuple[_Guide, float] | None:
+        """The finest sample that can size a sub-window, with its ratio."""
+        for guide in reversed(self.guides):
+            ratio = guide.ratio(TARGET * self.limit)
+            if ratio is not None:
+                return guide, ratio
+        return None
+
     def plan(self, start: datetime, hi: datetime) -> datetime:
         """The start of the next sub-window, which ends at `hi`."""
+        goal = TARGET * self.limit
+        guided = self.guide()
+        if guided is not None and (
+            self.density is None or self.guide_error <= self.density_error
+        ):
+            guide, ratio = guided
+            return max(guide.plan(hi, goal, ratio), start)
         if self.density is None:
             return start
-        lo = hi - timedelta(seconds=TARGET * self.limit / self.density)
-        return max(lo, start)
+        return max(hi - timedelta(seconds=goal / self.density), start)
 
     def shrink(
         self, lo: datetime, hi: datetime, page: list[RemoteBooking], *, missed: bool
@@ -248,15 +331,17 @@ class _WindowReader:
             (b.created_at for b in page if b.created_at and lo <= b.created_at <= hi),
             reverse=True,
         )
-        if missed or not times:
+        exact = self.trust_order and _newest_first(page)
+        if not times:
             return middle
-        if self.trust_order and _newest_first_page(page):
-            # Exact if the API answers newest first: the newest limit - 1.
-            keep = self.limit - 1
-        else:
-            # A sample of the sub-window: keep its newer half, which halves the
-            # count however the bookings are spread in time.
-            keep = max(1, len(times) // 2)
+        if not exact:
+            self.guides.append(_Guide(lo, sorted(times), self.limit))
+        if missed:
+            return middle
+        # Exact if the API answers newest first: the newest limit - 1. Otherwise a
+        # sample of the sub-window: its newer half halves the count, however the
+        # bookings are spread in time.
+        keep = self.limit - 1 if exact else max(1, len(times) // 2)
         candidate = times[min(keep, len(times)) - 1]
         if sum(1 for t in times if t >= candidate) > keep:
             candidate += INSTANT  # leave out the ties beyond `keep`
@@ -329,13 +414,17 @@ class _WindowReader:
         self.complete = False
 
 
-def _newest_first(booking: RemoteBooking) -> tuple[bool, datetime, str]:
+def _sort_key(booking: RemoteBooking) -> tuple[bool, datetime, str]:
     # Sorted in reverse: bookings without created_at go last, the id breaks ties.
     return (booking.created_at is not None, booking.created_at or _EARLIEST, booking.id)
 
 
-def _newest_first_page(page: list[RemoteBooking]) -> bool:
+def _newest_first(page: list[RemoteBooking]) -> bool:
     times = [booking.created_at for booking in page]
     return all(
         a is not None and b is not None and a >= b for a, b in itertools.pairwise(times)
     )
+
+
+def _blend(error: float, count: int, forecast: float) -> float:
+    return error / 2 + abs(math.log((count + 1) / (forecast + 1)))
