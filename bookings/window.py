@@ -13,20 +13,25 @@ de-duplicated by id):
 
 1. The first request asks for the whole window. A page that is not full is all
    there is (one request).
-2. A sub-window whose page is not full is proven. Its count and span give the
-   density of bookings there (pooled with the sub-windows before while the traffic
-   is steady, started afresh when it changes), and the next sub-window, ending
-   where this one started, is sized to hold `TARGET` (85 %) of `limit`: close to a
-   full page per request, with room for chance. An empty sub-window counts as one
-   booking, so nights and weekends are crossed in a few quickly growing steps.
-3. A sub-window whose page is full is shrunk towards its end, using the page
-   itself as a guide: when it came newest first (as the sandbox answers), to the
-   newest `limit - 1` bookings on it, which is exact for such an API; otherwise to
-   the newer half of the bookings on it, which halves the count however the
-   bookings are spread. If a sub-window sized that way is full again, the span is
-   halved instead (and the page order no longer trusted), so a misleading order
-   can cost requests but never correctness or termination. The full page's
-   bookings are kept; they just do not prove anything.
+2. A sub-window whose page is not full is proven. The next one ends where it
+   started and is sized to hold `TARGET` (85 %) of `limit`: close to a full page
+   per request, with room for chance. Four forecasters offer a size, and the one
+   whose forecasts of the last proven sub-windows were closest is followed:
+   - density: bookings per second of the last sub-windows (pooled while the
+     traffic is steady, afresh when it changes; an empty sub-window counts as one
+     booking, so nights and weekends are crossed in a few growing steps);
+   - week, day: the same span a week or a day later, already read, for traffic
+     that follows office hours;
+   - sample: the bookings of a full page whose order gave nothing away, which
+     show where the bookings of its window crowd (step 3).
+3. A sub-window whose page is full is shrunk towards its end, with the page as
+   guide: when it came newest first (as the sandbox answers), to its newest
+   `limit - 1` bookings, which is exact for such an API; otherwise to the newer
+   half of its bookings, which halves the count however they are spread, and the
+   page becomes a sample for step 2. If a sub-window sized that way is full
+   again, the span is halved instead and the page order is no longer trusted, so
+   a misleading order costs requests but never correctness or termination. The
+   bookings of a full page are kept; they just do not prove anything.
 4. An instant that holds a quarter of a full page is read on its own, and later
    sub-windows leave it out (they end a microsecond before it). An instant whose
    page is still full (more than `limit` bookings share one `created_at`) is read
@@ -34,18 +39,17 @@ de-duplicated by id):
    status seen on its page. If one status alone still fills a page, or a `status`
    filter leaves nothing to split by, the read is marked incomplete and logged.
 
-Correctness does not depend on the order the API answers in: the sub-windows cover
-[start, end] and none of them came back full. Only the number of requests depends
-on the order and on how the bookings are spread in time (figures in the README).
-Each full page shrinks its sub-window, and each proven sub-window moves the walk
-towards `start`, so the walk ends.
+Correctness does not depend on the order the API answers in, nor on the
+forecasts: the sub-windows cover [start, end] and none of them came back full.
+Only the number of requests does (figures in the README). Each full page shrinks
+its sub-window and each proven one moves the walk towards `start`, so it ends.
 
 Where this departs from B3's wording ("when a page comes back full, split the window
 in two and read each half, down to a minimum span"): splitting in two and reading
 each half whatever it holds spends about twice the minimum number of requests;
 sizing each sub-window from what has been read keeps close to the minimum
-⌈N/limit⌉ for steady traffic. A full page is still split (step 3), the minimum span
-is one microsecond, and below it the split is by status instead of time (step 4).
+⌈N/limit⌉. A full page is still split (step 3), the minimum span is one
+microsecond, and below it the split is by status instead of time (step 4).
 
 Assumptions, because the real API documents none of this: `limit` is not above the
 API's own maximum (a silently capped page would look complete; the documentation's
@@ -53,7 +57,8 @@ own example uses 100); the API compares times to the microsecond (an API that
 compares whole seconds only is noticed at a crowded instant and the read is marked
 incomplete rather than looping); a booking whose status changes while its crowded
 instant is read status by status could be missed (the lifecycle order makes that
-unlikely).
+unlikely), and so could one at a crowded instant with a status that is neither
+documented nor on the instant's first page.
 """
 
 from __future__ import annotations
@@ -72,15 +77,18 @@ from bookings.statuses import API_STATUSES, BookingStatus
 
 logger = logging.getLogger(__name__)
 
-# Share of `limit` a sub-window sized from the density seen so far should hold.
+# Share of `limit` a planned sub-window should hold.
 TARGET = 0.85
 INSTANT = timedelta(microseconds=1)
 # Density pooling: the weight left to earlier sub-windows at each step, and how far
 # (as a factor) a count may stray from the expected one and still count as steady.
 DECAY = 0.75
 STEADY = 2.0
-# A sample guides the walk only where a sub-window would hold this many of its points.
-GUIDE_MIN_POINTS = 4
+# A sample sizes sub-windows only where one would hold this many of its points.
+SAMPLE_MIN_POINTS = 4
+PERIODS = {"week": timedelta(days=7), "day": timedelta(days=1)}
+# Forecasters in the order they are tried before any has been scored.
+FORECASTERS = ("sample", "density", "week", "day")
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
@@ -127,12 +135,11 @@ def read_window(
 
 
 @dataclass
-class _Guide:
-    """The bookings of a full page whose order gave nothing away: a sample.
+class _Sample:
+    """The bookings of a full page whose order gave nothing away.
 
-    Sub-windows proven inside its window tell how many bookings each sample point
-    stands for, and the points then size the next sub-windows: many where the
-    bookings crowd, few across empty stretches.
+    Sub-windows proven inside its window tell how many bookings each of its points
+    stands for; its points then show where the bookings crowd.
     """
 
     lo: datetime
@@ -140,11 +147,6 @@ class _Guide:
     size: int  # the page's limit: its window holds at least that many
     proven_count: int = 0  # bookings in sub-windows proven inside its window
     proven_points: int = 0  # its points in those sub-windows
-
-    def count(self, lo: datetime, hi: datetime) -> int:
-        return bisect.bisect_right(self.points, hi) - bisect.bisect_left(
-            self.points, lo
-        )
 
     def ratio(self, goal: float) -> float | None:
         """Bookings per point, if fine enough to plan `goal` bookings by.
@@ -156,15 +158,15 @@ class _Guide:
             ratio = self.proven_count / self.proven_points
         else:
             ratio = self.size / len(self.points)
-        return ratio if goal / ratio >= GUIDE_MIN_POINTS else None
+        return ratio if goal / ratio >= SAMPLE_MIN_POINTS else None
 
-    def plan(self, hi: datetime, goal: float, ratio: float) -> datetime:
+    def start_for(self, hi: datetime, goal: float, ratio: float) -> datetime:
         """The start of a sub-window ending at `hi` holding about `goal` bookings."""
-        wanted = goal / ratio
+        wanted = int(goal / ratio)
         top = bisect.bisect_right(self.points, hi)
         if top - bisect.bisect_left(self.points, self.lo) <= wanted:
             return self.lo
-        return self.points[top - int(wanted)]
+        return self.points[top - wanted]
 
 
 class _WindowReader:
@@ -175,30 +177,33 @@ class _WindowReader:
         self.found: dict[str, RemoteBooking] = {}
         self.requests = 0
         self.complete = True
-        # Bookings per second, pooled over the last sub-windows proven complete.
+        self.end = _EARLIEST
+        # What the forecasters (step 2) learn from proven sub-windows: the
+        # density, the samples (outermost first), the times of the bookings read
+        # in [proven_from, end], and how far off each forecaster was lately.
         self.density: float | None = None
         self.pooled_count = 0.0
         self.pooled_seconds = 0.0
-        # Whether a full page's own bookings may size the next sub-window; lost
-        # for good once such a sub-window comes back full.
+        self.samples: list[_Sample] = []
+        self.proven_from: datetime | None = None
+        self.history: list[datetime] = []
+        self.history_ids: set[str] = set()
+        self.errors: dict[str, float] = {}
+        # Whether a newest-first page sizes the next sub-window exactly (step 3).
         self.trust_order = True
-        self.sized_by_sample = False
-        # Samples from full pages, outermost first, and how far off (in log
-        # ratio) their and the density's forecasts of recent sub-windows were.
-        self.guides: list[_Guide] = []
-        self.guide_error = 0.0
-        self.density_error = 0.0
+        self.sized_by_page = False
         # Instants read on their own, which later sub-windows leave out.
         self.done: set[datetime] = set()
         # Ids read at crowded instants, to notice an API that ignores microseconds.
         self.crowded_ids: set[str] = set()
 
     def read(self, start: datetime, end: datetime) -> WindowRead:
+        self.end = end
         lo, hi = start, end
         while True:
             lo = self.cut(lo, hi)
             page = self.fetch(lo, hi)
-            missed, self.sized_by_sample = self.sized_by_sample, False
+            missed, self.sized_by_page = self.sized_by_page, False
             full = len(page) >= self.limit
             if full and lo < hi:
                 # Nothing proven: read a smaller sub-window ending at hi.
@@ -256,73 +261,115 @@ class _WindowReader:
             read_from -= INSTANT
         return read_from - INSTANT if read_from in self.done else read_from
 
+    # --- Step 2: learning from proven sub-windows and planning the next ---------
+
     def learn(self, lo: datetime, hi: datetime, page: list[RemoteBooking]) -> None:
-        """Learn from a sub-window proven complete."""
-        seconds = (hi - lo).total_seconds()
-        self.score(lo, hi, seconds, len(page))
-        for guide in self.guides:
-            if guide.lo <= lo:
-                guide.proven_count += len(page)
-                guide.proven_points += guide.count(lo, hi)
-        self.guides = [guide for guide in self.guides if guide.lo < lo]
+        count = len(page)
+        for name in FORECASTERS:
+            forecast = self.forecast(name, lo, hi)
+            if forecast is not None:
+                # How far off, as a log ratio, with the older errors fading.
+                miss = abs(math.log((count + 1) / (forecast + 1)))
+                self.errors[name] = self.errors.get(name, 0.0) / 2 + miss
+        for sample in self.samples:
+            if sample.lo <= lo:
+                sample.proven_count += count
+                sample.proven_points += _count(sample.points, lo, hi)
+        self.samples = [sample for sample in self.samples if sample.lo < lo]
+        for booking in page:
+            if booking.created_at and booking.id not in self.history_ids:
+                self.history_ids.add(booking.id)
+                bisect.insort(self.history, booking.created_at)
+        self.proven_from = lo
+        self.learn_density(max(count, 1), (hi - lo).total_seconds())
+
+    def learn_density(self, count: int, seconds: float) -> None:
+        """Pool the density while steady; an empty sub-window counts as one."""
         if seconds <= 0:
             return
-        # An empty sub-window counts as one booking, so the next one grows
-        # quickly but not without bound.
-        count = max(len(page), 1)
         if self.density is not None and (
             1 / STEADY <= count / (self.density * seconds) <= STEADY
         ):
-            # Steady traffic: pool with the windows before, at a decaying weight,
-            # so that chance variations of single windows cancel out.
             self.pooled_count = self.pooled_count * DECAY + count
             self.pooled_seconds = self.pooled_seconds * DECAY + seconds
         else:
-            # The traffic changed (a burst, a night): start afresh from here.
             self.pooled_count, self.pooled_seconds = count, seconds
         self.density = self.pooled_count / self.pooled_seconds
 
-    def score(self, lo: datetime, hi: datetime, seconds: float, count: int) -> None:
-        """Keep score of how well density and sample would have sized this window."""
-        guided = self.guide()
-        if guided is not None:
-            guide, ratio = guided
-            self.guide_error = _blend(
-                self.guide_error, count, guide.count(lo, hi) * ratio
-            )
-        if self.density is not None:
-            self.density_error = _blend(
-                self.density_error, count, self.density * seconds
-            )
+    def forecast(self, name: str, lo: datetime, hi: datetime) -> float | None:
+        """How many bookings `name` expects in [lo, hi], if it can tell."""
+        if name == "sample":
+            found = self.sample()
+            if found is None:
+                return None
+            sample, ratio = found
+            return _count(sample.points, lo, hi) * ratio
+        if name == "density":
+            if self.density is None:
+                return None
+            return self.density * (hi - lo).total_seconds()
+        period = PERIODS[name]
+        if not self.history_covers(lo + period, hi + period):
+            return None
+        return _count(self.history, lo + period, hi + period)
 
-    def guide(self) -> tuple[_Guide, float] | None:
-        """The finest sample that can size a sub-window, with its ratio."""
-        for guide in reversed(self.guides):
-            ratio = guide.ratio(TARGET * self.limit)
-            if ratio is not None:
-                return guide, ratio
-        return None
+    def start_for(self, name: str, hi: datetime, goal: float) -> datetime | None:
+        """Where `name` would start a sub-window ending at `hi` to hold `goal`."""
+        if name == "sample":
+            found = self.sample()
+            return None if found is None else found[0].start_for(hi, goal, found[1])
+        if name == "density":
+            if self.density is None:
+                return None
+            return hi - timedelta(seconds=goal / self.density)
+        period = PERIODS[name]
+        shifted = hi + period
+        if self.proven_from is None or not self.history_covers(shifted, shifted):
+            return None
+        top = bisect.bisect_right(self.history, shifted)
+        bottom = bisect.bisect_left(self.history, self.proven_from)
+        if top - round(goal) < bottom:
+            return None
+        return self.history[top - round(goal)] - period
+
+    def history_covers(self, lo: datetime, hi: datetime) -> bool:
+        return (
+            self.proven_from is not None and self.proven_from <= lo and hi <= self.end
+        )
 
     def plan(self, start: datetime, hi: datetime) -> datetime:
         """The start of the next sub-window, which ends at `hi`."""
         goal = TARGET * self.limit
-        guided = self.guide()
-        if guided is not None and (
-            self.density is None or self.guide_error <= self.density_error
-        ):
-            guide, ratio = guided
-            return max(guide.plan(hi, goal, ratio), start)
-        if self.density is None:
+        offers = {
+            name: offer
+            for name in FORECASTERS
+            if (offer := self.start_for(name, hi, goal)) is not None
+        }
+        if not offers:
             return start
-        return max(hi - timedelta(seconds=goal / self.density), start)
+        scored = [name for name in offers if name in self.errors]
+        best = (
+            min(scored, key=self.errors.__getitem__) if scored else next(iter(offers))
+        )
+        return min(max(offers[best], start), hi)
+
+    def sample(self) -> tuple[_Sample, float] | None:
+        """The finest sample that can size a sub-window, with its ratio."""
+        for sample in reversed(self.samples):
+            ratio = sample.ratio(TARGET * self.limit)
+            if ratio is not None:
+                return sample, ratio
+        return None
+
+    # --- Steps 3 and 4: full pages --------------------------------------------
 
     def shrink(
         self, lo: datetime, hi: datetime, page: list[RemoteBooking], *, missed: bool
     ) -> datetime:
         """The start of a smaller sub-window ending at `hi`, after a full page.
 
-        `missed` says the full sub-window was itself sized from a page's bookings;
-        then the span is halved, which bounds the cost whatever order the API uses.
+        `missed` says the full sub-window was itself sized from a page; then the
+        span is halved, which bounds the cost whatever order the API uses.
         """
         middle = lo + (hi - lo) / 2
         if middle <= lo:
@@ -331,23 +378,22 @@ class _WindowReader:
             (b.created_at for b in page if b.created_at and lo <= b.created_at <= hi),
             reverse=True,
         )
-        exact = self.trust_order and _newest_first(page)
         if not times:
             return middle
+        exact = self.trust_order and _newest_first(page)
         if not exact:
-            self.guides.append(_Guide(lo, sorted(times), self.limit))
+            self.samples.append(_Sample(lo, sorted(times), self.limit))
         if missed:
             return middle
-        # Exact if the API answers newest first: the newest limit - 1. Otherwise a
-        # sample of the sub-window: its newer half halves the count, however the
-        # bookings are spread in time.
+        # Newest first: its newest limit - 1, exactly. Otherwise the newer half of
+        # the sample halves the count, however the bookings are spread in time.
         keep = self.limit - 1 if exact else max(1, len(times) // 2)
         candidate = times[min(keep, len(times)) - 1]
         if sum(1 for t in times if t >= candidate) > keep:
             candidate += INSTANT  # leave out the ties beyond `keep`
         if not lo < candidate <= hi:
             return middle
-        self.sized_by_sample = True
+        self.sized_by_page = True
         return candidate
 
     def crowded_instant(
@@ -360,7 +406,7 @@ class _WindowReader:
         if not counts:
             return None
         instant, count = counts.most_common(1)[0]
-        return instant if count >= self.limit // 4 else None
+        return instant if count >= max(2, self.limit // 4) else None
 
     def read_instant(self, instant: datetime) -> None:
         page = self.fetch(instant, instant)
@@ -426,5 +472,6 @@ def _newest_first(page: list[RemoteBooking]) -> bool:
     )
 
 
-def _blend(error: float, count: int, forecast: float) -> float:
-    return error / 2 + abs(math.log((count + 1) / (forecast + 1)))
+def _count(times: list[datetime], lo: datetime, hi: datetime) -> int:
+    """How many of the sorted `times` lie in [lo, hi]."""
+    return bisect.bisect_right(times, hi) - bisect.bisect_left(times, lo)
