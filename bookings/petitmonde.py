@@ -53,10 +53,12 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 
 
 class TokenStrategy(models.TextChoices):
-    DRIVER_TOKEN = "driver_token", _("Driver token")
-    GROUP_TOKEN = "group_token", _("Group token")
-    AD_HOC = "ad_hoc", _("Ad-hoc (guest) token")
-    PIPELET = "pipelet", _("Pipelet (external token)")
+    """The documented `token_strategy` values (Part A §6)."""
+
+    DRIVER_TOKEN = "driver_token", _("the driver's own token")
+    GROUP_TOKEN = "group_token", _("a fleet group's token")
+    AD_HOC = "ad_hoc", _("a temporary guest token")
+    PIPELET = "pipelet", _("our own token (pipelet)")
 
 
 class PetitmondeError(Exception):

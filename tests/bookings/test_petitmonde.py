@@ -17,7 +17,6 @@ from django.test import override_settings
 
 from bookings.petitmonde import (
     BookingRequest,
-    BookingStatus,
     PetitmondeClient,
     PetitmondeError,
     RemoteBooking,
@@ -25,6 +24,7 @@ from bookings.petitmonde import (
     format_datetime,
     get_client,
 )
+from bookings.statuses import BookingStatus
 from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "petitmonde"
