@@ -66,7 +66,7 @@ test: install browser-deps
 	@echo "== all checks passed"
 
 bench: install
-	$(PY) -m bench
+	$(VENV)/bin/pytest tests/benchmarks -o python_files='bench_*.py' -s -p no:cacheprovider
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .ruff_cache
