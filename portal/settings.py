@@ -247,3 +247,12 @@ PETITMONDE_SANDBOX_PENDING_AFTER = env.int(
 PETITMONDE_SANDBOX_CONFIRM_AFTER = env.int(
     "PETITMONDE_SANDBOX_CONFIRM_AFTER", default=3
 )
+
+# --- Bookings ------------------------------------------------------------------
+# After a create without a clear answer, how long to wait before looking the
+# booking up a second time (seconds).
+BOOKING_LOOKUP_RETRY_SECONDS = env.float("BOOKING_LOOKUP_RETRY_SECONDS", default=2.0)
+# A booking whose status is due to move is asked about at most this often.
+BOOKING_REFRESH_SECONDS = env.int("BOOKING_REFRESH_SECONDS", default=30)
+# The scheduled sync runs this often; it also refreshes every other booking.
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
