@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 
+admin.site.site_header = _("EV charging portal administration")
+admin.site.site_title = _("EV charging portal")
+admin.site.index_title = _("Departments, people, sites and roles")
+
 
 class EmployeeInline(admin.StackedInline):
     model = Employee
