@@ -84,6 +84,7 @@ def test_login_form_works_with_the_keyboard_alone(page: Page) -> None:
     page.goto("/login/")
 
     # The address field has the focus when the page opens.
+    expect(page.get_by_label("E-mail address")).to_be_focused()
     page.keyboard.type(email)
     page.keyboard.press("Tab")
     page.keyboard.type(demo.DEMO_PASSWORD)
