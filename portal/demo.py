@@ -259,7 +259,7 @@ def seed() -> ImportResult:
     """Create or refresh the demo company. Safe to run any number of times."""
     _ensure_sites()
     _ensure_departments()
-    raw = [
+    raw: list[dict[str, str | int]] = [
         {
             "line": n,
             "email": p.email,

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import responses
 from django.test import Client
+from pytest_django.fixtures import Settings as SettingsFixture
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
@@ -24,6 +25,12 @@ def _no_network() -> Iterator[responses.RequestsMock]:
         mock.add_passthru("http://localhost")
         mock.add_passthru("http://127.0.0.1")
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: SettingsFixture) -> None:
+    # The real hasher is slow on purpose; tests log in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

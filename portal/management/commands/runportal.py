@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management import call_command
@@ -18,6 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        print_logins(self.stdout.write)
-        self.stdout.write(f"Open http://{options['addrport']}/ in your browser.")
+        # The autoreloader runs this command again in a child process
+        # (RUN_MAIN=true) after every code change: print the logins once.
+        if os.environ.get("RUN_MAIN") != "true":
+            print_logins(self.stdout.write)
+            self.stdout.write(f"Open http://{options['addrport']}/ in your browser.")
         call_command("runserver", options["addrport"])
