@@ -263,3 +263,7 @@ BOOKING_LOOKUP_RETRY_SECONDS = env.float("BOOKING_LOOKUP_RETRY_SECONDS", default
 BOOKING_REFRESH_SECONDS = env.int("BOOKING_REFRESH_SECONDS", default=30)
 # The scheduled sync runs this often; it also refreshes every other booking.
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+# Chargers are searched within this distance of a site (km, the API allows 200).
+BOOKING_SEARCH_RADIUS_KM = env.int("BOOKING_SEARCH_RADIUS_KM", default=15)
+# A charger picked from the results must be confirmed within this time.
+BOOKING_OFFER_MAX_AGE_SECONDS = env.int("BOOKING_OFFER_MAX_AGE_SECONDS", default=1800)
