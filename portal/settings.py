@@ -178,6 +178,8 @@ _email_options = {
 if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     _email_options.setdefault("timeout", 20)
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
+# Where people reach the portal: links in e-mails sent by jobs and commands.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ev-portal@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
