@@ -58,6 +58,17 @@ def pass_windows(visit: Visit, bookings: Sequence[Booking]) -> list[PassWindow]:
     return [PassWindow(b, bays.get(b.evse_uid, "")) for b in bookings]
 
 
+def common_charger(windows: Sequence[PassWindow]) -> PassWindow | None:
+    """The window standing for all, when every live window is at one charger.
+
+    The pass then names the charger once, so ten windows fit on one page.
+    """
+    live = [w for w in windows if w.is_live]
+    if live and len({w.booking.evse_uid for w in live}) == 1:
+        return live[0]
+    return None
+
+
 def _qr(text: str) -> segno.QRCode:
     # Level M survives a smudged print; the token is short, so the code stays small.
     return segno.make(text, error="m", micro=False)

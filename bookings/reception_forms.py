@@ -273,13 +273,15 @@ def initial_visit(user: User, now: datetime | None = None) -> dict[str, Any]:
     # The next quarter hour people would say.
     start += timedelta(minutes=-start.minute % 15)
     tz = site.tzinfo if site is not None else timezone.get_current_timezone()
+    local_start = start.astimezone(tz)
+    # Late in the evening, stay on the same day: two days mean daily hours.
+    last_minute = local_start.replace(hour=23, minute=59)
+    local_end = min(local_start + timedelta(hours=2), last_minute)
     return {
         "form_key": uuid.uuid4(),
         "site": site.pk if site is not None else None,
-        "arrival": start.astimezone(tz).strftime(_LOCAL_FORMAT),
-        "departure": (start + timedelta(hours=2))
-        .astimezone(tz)
-        .strftime(_LOCAL_FORMAT),
+        "arrival": local_start.strftime(_LOCAL_FORMAT),
+        "departure": local_end.strftime(_LOCAL_FORMAT),
     }
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking, BookingQuerySet, Visit
-from bookings.passes import INSTRUCTIONS, pass_windows, send_pass
+from bookings.passes import INSTRUCTIONS, common_charger, pass_windows, send_pass
 from bookings.petitmonde import PetitmondeError
 from bookings.reception_forms import PlanForm, VisitForm, initial_visit
 from bookings.services import explain
@@ -227,13 +227,15 @@ def visit_pass(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     bookings = refresh_visit_bookings(
         list(visit.bookings.select_related("visit").order_by("reservation_start"))
     )
+    windows = pass_windows(visit, bookings)
     return render(
         request,
         "reception/pass.html",
         {
             "visit": visit,
             "site": visit.site,
-            "windows": pass_windows(visit, bookings),
+            "windows": windows,
+            "common": common_charger(windows),
             "instructions": INSTRUCTIONS,
             "label": request.GET.get("format") == "label",
         },
