@@ -436,20 +436,25 @@ def _undo(
                     "reason": failure.message,
                 }
             )
-    parts = [
-        _("Nothing was booked: the window %(window)s could not be booked. %(reason)s")
-        % {"window": what, "reason": reason}
-    ]
     undone = len(made) - len(still_booked)
-    if undone:
-        parts.append(
-            ngettext(
-                "The window booked before it was cancelled again.",
-                "The %(count)d windows booked before it were cancelled again.",
-                undone,
-            )
-            % {"count": undone}
-        )
+    if still_booked:
+        headline = _(
+            "The visit could not be booked in full: the window %(window)s could "
+            "not be booked."
+        ) % {"window": what}
+    elif undone:
+        headline = ngettext(
+            "Nothing was booked: the window %(window)s could not be booked, so "
+            "the window booked before it was cancelled again.",
+            "Nothing was booked: the window %(window)s could not be booked, so "
+            "the %(count)d windows booked before it were cancelled again.",
+            undone,
+        ) % {"window": what, "count": undone}
+    else:
+        headline = _(
+            "Nothing was booked: the window %(window)s could not be booked."
+        ) % {"window": what}
+    parts = [headline, reason]
     if still_booked:
         parts.extend(still_booked)
         parts.append(
