@@ -173,6 +173,10 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def unattributed(self) -> BookingQuerySet:
         return self.filter(attribution=Booking.Attribution.NONE)
 
+    def for_reception(self, user: User) -> BookingQuerySet:
+        """The visitor bookings a receptionist handles (see Visit.visible_to)."""
+        return self.filter(visit__in=Visit.objects.visible_to(user))
+
 
 class Booking(models.Model):
     class Origin(models.TextChoices):

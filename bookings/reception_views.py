@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bookings.chargers import ChargerOffer
-from bookings.models import Booking, BookingQuerySet, Visit
+from bookings.models import Booking, Visit
 from bookings.passes import INSTRUCTIONS, common_charger, pass_windows, send_pass
 from bookings.petitmonde import PetitmondeError
 from bookings.reception_forms import PlanForm, VisitForm, initial_visit
@@ -46,10 +46,6 @@ class AuthenticatedRequest(HttpRequest):
 DAYS_AHEAD = 14
 
 
-def visible_bookings(request: AuthenticatedRequest) -> BookingQuerySet:
-    return Booking.objects.filter(visit__in=Visit.objects.visible_to(request.user))
-
-
 @require_GET
 @reception_only
 def day(request: AuthenticatedRequest) -> HttpResponse:
@@ -59,7 +55,7 @@ def day(request: AuthenticatedRequest) -> HttpResponse:
     chosen = request.GET.get("site", "")
     site = sites.filter(pk=chosen).first() if chosen.isdigit() else None
     bookings = (
-        visible_bookings(request)
+        Booking.objects.for_reception(request.user)
         .filter(
             reservation_end__gte=now - timedelta(days=1),
             reservation_start__lt=now + timedelta(days=DAYS_AHEAD),
@@ -288,7 +284,7 @@ def visit_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def booking_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Cancel one window of a visit (after a confirmation page)."""
     booking = get_object_or_404(
-        visible_bookings(request).select_related("visit__site"), pk=pk
+        Booking.objects.for_reception(request.user).select_related("visit__site"), pk=pk
     )
     if request.method == "GET":
         return render(
