@@ -269,3 +269,13 @@ SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
 BOOKING_SEARCH_RADIUS_KM = env.int("BOOKING_SEARCH_RADIUS_KM", default=15)
 # A charger picked from the results must be confirmed within this time.
 BOOKING_OFFER_MAX_AGE_SECONDS = env.int("BOOKING_OFFER_MAX_AGE_SECONDS", default=1800)
+
+# --- Visitors (reception) ------------------------------------------------------
+# The longest single booking and the least notice the API takes (Part A §5.3:
+# "typically 4 hours", at least 15 minutes ahead). A longer visit is booked as
+# several windows.
+BOOKING_MAX_HOURS = env.float("BOOKING_MAX_HOURS", default=4.0)
+BOOKING_LEAD_MINUTES = env.int("BOOKING_LEAD_MINUTES", default=15)
+# Visitors' names, companies, e-mail addresses and plates are removed this many
+# days after their visit (the bookings and their costs stay).
+VISITOR_DATA_RETENTION_DAYS = env.int("VISITOR_DATA_RETENTION_DAYS", default=30)

@@ -52,6 +52,8 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.bookings.visit_factory import make_visit
+
 PERSONAS = (
     "employee",
     "colleague",
@@ -73,6 +75,7 @@ SKIPPED = {
 }
 
 Get = Callable[[str], Any]
+RECEPTION = frozenset({"receptionist", "admin_user"})
 Kwargs = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
 
 
@@ -132,6 +135,36 @@ ACCESS: dict[str, Rule] = {
         ok=EVERYONE, public=True, kwargs={"uidb64": "MQ", "token": "made-up-token"}
     ),
     "password_reset_complete": Rule(ok=EVERYONE, public=True),
+    # Reception: receptionists and admins. On a visit's pages admin_user
+    # plays a receptionist limited to another site, who must get 404.
+    "reception:day": Rule(ok=RECEPTION),
+    "reception:new": Rule(ok=RECEPTION),
+    "reception:pass": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        owner=lambda get: visit_of_one_site(get),
+        kwargs=lambda visit: {"pk": visit.pk},
+    ),
+    "reception:pass_email": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: visit_of_one_site(get),
+        kwargs=lambda visit: {"pk": visit.pk},
+    ),
+    "reception:cancel_visit": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        owner=lambda get: visit_of_one_site(get),
+        kwargs=lambda visit: {"pk": visit.pk},
+    ),
+    "reception:cancel_booking": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        owner=lambda get: visit_of_one_site(get).bookings.get(),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
 }
 
 
@@ -189,6 +222,12 @@ def check_table(table: Mapping[str, Rule]) -> None:
         assert not rule.ok_set & rule.not_found_set, f"{name}: ok and not_found overlap"
         assert rule.owner or not rule.not_found_set, f"{name}: not_found needs owner"
         assert rule.method in ("get", "post"), f"{name}: method get or post"
+
+
+def visit_of_one_site(get: Get) -> Any:
+    """A visit at `site`, with admin_user limited to the visitors of `other_site`."""
+    get("admin_user").reception_sites.set([get("other_site")])
+    return make_visit(site=get("site"), host=get("employee"))
 
 
 # --- the project's URLs --------------------------------------------------------
