@@ -8,6 +8,7 @@ their own bookings (another person's booking is a 404).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +16,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,8 +51,8 @@ from portal.roles import BOOK_CHARGING
 
 PAST_PER_PAGE = 20
 # More upcoming bookings than the policy allows can only come from the sync
-# (bookings made elsewhere with this person's reference); show a page of them.
-UPCOMING_SHOWN = 50
+# (bookings made elsewhere with this person's reference); the nearest are shown.
+UPCOMING_SHOWN = 20
 
 
 def _employee(request: HttpRequest) -> Employee:
@@ -140,17 +140,43 @@ def _settle(request: HttpRequest, booking: Booking) -> None:
         notify.booking_made(booking)
 
 
+@dataclass
+class PastPage:
+    """One page of past bookings, newest first, without counting them all:
+    a person's history only grows, and a count would read all of it."""
+
+    number: int
+    bookings: list[Booking]
+    has_next: bool
+
+    @classmethod
+    def of(cls, past: BookingQuerySet, page: str | None) -> PastPage:
+        try:
+            number = max(1, int(page or 1))
+        except ValueError:
+            number = 1
+        first = (number - 1) * PAST_PER_PAGE
+        rows = list(
+            past.order_by("-reservation_start", "-pk")[
+                first : first + PAST_PER_PAGE + 1
+            ]
+        )
+        return cls(number, rows[:PAST_PER_PAGE], len(rows) > PAST_PER_PAGE)
+
+
 @require_GET
 def booking_list(request: HttpRequest) -> HttpResponse:
     employee = _employee(request)
     now = timezone.now()
     mine = _mine(request)
-    upcoming = list(mine.upcoming(now).order_by("reservation_start")[:UPCOMING_SHOWN])
-    past = Paginator(
-        mine.past(now).order_by("-reservation_start", "-pk"), PAST_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    shown = _bring_up_to_date(request, [*upcoming, *past.object_list])
-    past.object_list = [b for b in past.object_list if b.pk is not None]
+    upcoming = list(
+        mine.upcoming(now).order_by("reservation_start")[: UPCOMING_SHOWN + 1]
+    )
+    more_upcoming = len(upcoming) > UPCOMING_SHOWN
+    upcoming = upcoming[:UPCOMING_SHOWN]
+    past = PastPage.of(mine.past(now), request.GET.get("page"))
+    shown = _bring_up_to_date(request, [*upcoming, *past.bookings])
+    past.bookings = [b for b in past.bookings if b.pk is not None]
     checked = [b.last_synced_at for b in shown if not b.is_final and b.last_synced_at]
     home = employee.home_site
     return render(
@@ -158,6 +184,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
         "bookings/list.html",
         {
             "upcoming": [b for b in upcoming if b.pk is not None],
+            "more_upcoming": more_upcoming,
             "past": past,
             "checked_at": min(checked, default=None),
             "submitting": any(b.status == BookingStatus.SUBMITTING for b in shown),
