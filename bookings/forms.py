@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -9,7 +10,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.core import signing
 from django.db.models import Case, IntegerField, Value, When
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -133,13 +133,15 @@ class SearchForm(forms.Form):
         return search_query(self.data)
 
 
-def search_query(data: QueryDict | dict[str, Any]) -> str:
+def search_query(data: Mapping[str, Any]) -> str:
     return urlencode({name: data.get(name) or "" for name in SEARCH_FIELDS})
 
 
 def search_for_offer(offer: ChargerOffer, **extra: str) -> str:
     """The search that finds this offer again (its site, date and times)."""
-    site = Site.objects.get(pk=offer.site_id)
+    site = Site.objects.filter(pk=offer.site_id or 0).first()
+    if site is None:
+        return ""
     start = offer.start.astimezone(site.tzinfo)
     end = offer.end.astimezone(site.tzinfo)
     return search_query(

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -63,8 +64,13 @@ def _employee(request: HttpRequest) -> Employee:
     return employee
 
 
-def _mine(request: HttpRequest) -> BookingQuerySet:
-    return Booking.objects.visible_to(request.user).select_related("site")
+def _mine(employee: Employee) -> BookingQuerySet:
+    # employee.user is the request's user (fetched together, no query).
+    return Booking.objects.visible_to(employee.user).select_related("site")
+
+
+def _errors(form: forms.Form) -> list[str]:
+    return [str(error) for errors in form.errors.values() for error in errors]
 
 
 def _detail(booking: Booking) -> HttpResponse:
@@ -168,7 +174,7 @@ class PastPage:
 def booking_list(request: HttpRequest) -> HttpResponse:
     employee = _employee(request)
     now = timezone.now()
-    mine = _mine(request)
+    mine = _mine(employee)
     upcoming = list(
         mine.upcoming(now).order_by("reservation_start")[: UPCOMING_SHOWN + 1]
     )
@@ -199,8 +205,8 @@ def booking_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _employee(request)
-    booking = get_object_or_404(_mine(request), pk=pk)
+    employee = _employee(request)
+    booking = get_object_or_404(_mine(employee), pk=pk)
     if not _bring_up_to_date(request, [booking]):
         return redirect("bookings:list")
     return render(request, "bookings/detail.html", {"booking": booking})
@@ -208,8 +214,8 @@ def booking_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
-    _employee(request)
-    booking = get_object_or_404(_mine(request), pk=pk)
+    employee = _employee(request)
+    booking = get_object_or_404(_mine(employee), pk=pk)
     url = request.build_absolute_uri(reverse("bookings:detail", kwargs={"pk": pk}))
     response = HttpResponse(
         ics.booking_calendar(booking, url=url),
@@ -296,9 +302,8 @@ def _review(
 ) -> HttpResponse:
     """The summary before confirming; with `problems`, why it was refused."""
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in _errors(form):
+            messages.error(request, error)
         return redirect(_search_url(form.data.get("search", "")))
     offer = form.cleaned_data["offer"]
     site = get_object_or_404(Site, pk=offer.site_id)
@@ -342,9 +347,8 @@ def booking_create(request: HttpRequest) -> HttpResponse:
     employee = _employee(request)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        for error in _errors(form):
+            messages.error(request, error)
         return redirect(_search_url(request.POST.get("search", "")))
     offer = form.cleaned_data["offer"]
     site = get_object_or_404(Site, pk=offer.site_id)
@@ -354,7 +358,7 @@ def booking_create(request: HttpRequest) -> HttpResponse:
             offer=offer,
             site=site,
             submission_key=form.cleaned_data["submission_key"],
-            requested_by=request.user,
+            requested_by=employee.user,
         )
     except policy.Refused as refused:
         return _review(request, employee, form, problems=refused.problems)
@@ -404,8 +408,8 @@ def _send(request: HttpRequest, booking: Booking, form: ConfirmForm) -> HttpResp
 @require_GET
 def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """The terms, and a reason to give; the POST goes to booking_cancel_confirm."""
-    _employee(request)
-    booking = get_object_or_404(_mine(request), pk=pk)
+    employee = _employee(request)
+    booking = get_object_or_404(_mine(employee), pk=pk)
     # The terms depend on the status: free before confirmation, a fee after.
     if not _bring_up_to_date(request, [booking]):
         return redirect("bookings:list")
@@ -416,8 +420,8 @@ def booking_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def booking_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    _employee(request)
-    booking = get_object_or_404(_mine(request), pk=pk)
+    employee = _employee(request)
+    booking = get_object_or_404(_mine(employee), pk=pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
         return render(
@@ -429,7 +433,7 @@ def booking_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     was_free = booking.cancellation_is_free
     try:
         cancel_booking(
-            booking=booking, by=request.user, reason=form.cleaned_data["reason"]
+            booking=booking, by=employee.user, reason=form.cleaned_data["reason"]
         )
     except BookingFailed as failure:
         messages.error(request, failure.message)
