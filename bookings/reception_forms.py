@@ -160,7 +160,7 @@ class VisitForm(forms.ModelForm):
                 data[name] = _at_site(data[name], site)
         arrival, departure = data.get("arrival"), data.get("departure")
         if arrival is not None:
-            earliest = earliest_start()
+            earliest = earliest_start(site)
             if arrival < earliest:
                 self.add_error(
                     "arrival",
@@ -269,7 +269,7 @@ def initial_visit(user: User, now: datetime | None = None) -> dict[str, Any]:
         if employee is not None and employee.home_site in sites
         else sites.first()
     )
-    start = earliest_start(now)
+    start = earliest_start(site, now)
     # The next quarter hour people would say.
     start += timedelta(minutes=-start.minute % 15)
     tz = site.tzinfo if site is not None else timezone.get_current_timezone()

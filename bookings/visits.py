@@ -1,7 +1,8 @@
 """Visitor charging: plan a visit's windows, book them all or none, call it off,
 and forget the visitor's personal data once it is no longer needed.
 
-A visit is one booking ("window") when it fits in BOOKING_MAX_HOURS on one day.
+A visit is one booking ("window") when it fits in the site's longest booking
+(BOOKING_MAX_MINUTES or the site's own rule) on one day.
 A longer visit is split into equal windows no longer than that; a visit over
 several days is booked every day from the arrival time to the departure time
 (the visitor's car is parked at the office then, not overnight).
@@ -41,6 +42,7 @@ from bookings import external_ids
 from bookings.chargers import ChargerOffer, find_chargers
 from bookings.models import Booking, Visit
 from bookings.petitmonde import PetitmondeClient, TokenStrategy, get_client
+from bookings.policy import Rules
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
@@ -71,13 +73,13 @@ _PLAN_SALT = "bookings.visit-plan"
 # --- planning ----------------------------------------------------------------
 
 
-def lead_time() -> timedelta:
-    return timedelta(minutes=settings.BOOKING_LEAD_MINUTES)
+def lead_time(site: Site | None) -> timedelta:
+    return Rules.for_site(site).min_lead
 
 
-def earliest_start(now: datetime | None = None) -> datetime:
-    """The earliest start the API takes, on the next whole minute."""
-    moment = (now or timezone.now()) + lead_time()
+def earliest_start(site: Site | None, now: datetime | None = None) -> datetime:
+    """The earliest start the site's rules allow, on the next whole minute."""
+    moment = (now or timezone.now()) + lead_time(site)
     if moment.second or moment.microsecond:
         moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
     return moment
@@ -96,7 +98,8 @@ def plan_windows(*, site: Site, arrival: datetime, departure: datetime) -> list[
             (_at(day, local_arrival.time(), tz), _at(day, local_departure.time(), tz))
             for day in _days(first_day, last_day)
         ]
-    return [window for start, end in spans for window in _split(start, end)]
+    longest = Rules.for_site(site).max_duration
+    return [window for start, end in spans for window in _split(start, end, longest)]
 
 
 def spans_several_days(*, site: Site, arrival: datetime, departure: datetime) -> bool:
@@ -115,11 +118,10 @@ def _at(day: date, clock: time, tz: Any) -> datetime:
     return timezone.make_aware(datetime.combine(day, clock.replace(tzinfo=None)), tz)
 
 
-def _split(start: datetime, end: datetime) -> list[Window]:
-    """[start, end] in equal parts no longer than BOOKING_MAX_HOURS."""
+def _split(start: datetime, end: datetime, longest: timedelta) -> list[Window]:
+    """[start, end] in equal parts no longer than `longest`."""
     # In UTC: aware datetimes of one zone subtract as wall-clock times.
     start, end = start.astimezone(UTC), end.astimezone(UTC)
-    longest = timedelta(hours=settings.BOOKING_MAX_HOURS)
     parts = max(1, math.ceil((end - start) / longest))
     step = (end - start) / parts
     inner = [

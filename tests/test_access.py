@@ -52,6 +52,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.bookings.factories import make_booking
 from tests.bookings.visit_factory import make_visit
 
 PERSONAS = (
@@ -64,6 +65,8 @@ PERSONAS = (
     "admin_user",
 )
 EVERYONE = frozenset(PERSONAS)
+# Everyone who holds the Employee role; the admin persona holds only Admin.
+BOOKERS = EVERYONE - {"admin_user"}
 
 # Route prefixes left out of the table, and why.
 SKIPPED = {
@@ -163,6 +166,39 @@ ACCESS: dict[str, Rule] = {
         ok={"receptionist"},
         not_found={"admin_user"},
         owner=lambda get: visit_of_one_site(get).bookings.get(),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    # --- bookings: everyone with the "book charging" permission, for themselves
+    "bookings:list": Rule(ok=BOOKERS),
+    "bookings:new": Rule(ok=BOOKERS),
+    # Without a charger picked, both send the person back to the search.
+    "bookings:review": Rule(ok=BOOKERS, ok_status=302),
+    "bookings:create": Rule(ok=BOOKERS, method="post", ok_status=302),
+    "bookings:detail": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    "bookings:ics": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    "bookings:cancel": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    # Already cancelled: the owner is told so, and no API call is made.
+    "bookings:cancel_confirm": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: make_booking(get("employee").employee, status="CANCELLED"),
         kwargs=lambda booking: {"pk": booking.pk},
     ),
 }

@@ -90,7 +90,7 @@ def test_a_short_visit_is_one_window(site: Site) -> None:
 def test_a_long_day_is_split_into_equal_windows_within_the_maximum(
     site: Site, settings: Settings
 ) -> None:
-    settings.BOOKING_MAX_HOURS = 4
+    settings.BOOKING_MAX_MINUTES = 240
     eight = visits.plan_windows(
         site=site, arrival=local(2027, 5, 4, 9), departure=local(2027, 5, 4, 17)
     )
