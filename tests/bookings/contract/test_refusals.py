@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+import requests
 
 from bookings.petitmonde import (
+    MAX_LIMIT,
     BookingRequest,
     PetitmondeClient,
     PetitmondeError,
@@ -152,3 +154,26 @@ def test_a_suspended_key_is_403(sandbox_url: str, settings) -> None:
     assert (error.status, error.message) == (403, "Account suspended or inactive")
     assert error.auth_failed and not error.ambiguous
     assert client.stats.requests == 1
+
+
+@pytest.mark.parametrize("path", ["/bookings", "/search?lat=49&lng=8.4"])
+def test_the_clients_largest_limit_is_the_sandboxs(
+    petitmonde: PetitmondeClient, sandbox_url: str, path: str
+) -> None:
+    if path == "/bookings":
+        assert petitmonde.list_bookings(limit=MAX_LIMIT) == []
+    else:
+        assert petitmonde.search(lat=49, lng=8.4, limit=MAX_LIMIT).total > 0
+    # One more is refused by the sandbox, so the client never sends it.
+    separator = "&" if "?" in path else "?"
+    response = requests.get(
+        f"{sandbox_url}{path}{separator}limit={MAX_LIMIT + 1}",
+        headers={"X-API-Key": "sandbox"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "Invalid limit: must be a whole number from 1 to 100"
+    }
+    with pytest.raises(ValueError):
+        petitmonde.list_bookings(limit=MAX_LIMIT + 1)
