@@ -53,12 +53,12 @@ microsecond, and below it the split is by status instead of time (step 4).
 
 Assumptions, because the real API documents none of this: `limit` is not above the
 API's own maximum (a silently capped page would look complete; the documentation's
-own example uses 100, which is `MAX_LIMIT`); the API compares times to the microsecond (an API that
-compares whole seconds only is noticed at a crowded instant and the read is marked
-incomplete rather than looping); a booking whose status changes while its crowded
-instant is read status by status could be missed (the lifecycle order makes that
-unlikely), and so could one at a crowded instant with a status that is neither
-documented nor on the instant's first page.
+own example uses 100, which is `MAX_LIMIT`); the API compares times to the
+microsecond (an API that compares whole seconds only is noticed at a crowded instant
+and the read is marked incomplete rather than looping); a booking whose status
+changes while its crowded instant is read status by status could be missed (the
+lifecycle order makes that unlikely), and so could one at a crowded instant with a
+status that is neither documented nor on the instant's first page.
 """
 
 from __future__ import annotations
