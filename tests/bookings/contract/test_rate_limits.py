@@ -123,3 +123,35 @@ def test_create_is_not_retried_after_a_429(
     assert client.stats.requests == 1
     assert slept == []
     assert not Booking.objects.exists()
+
+
+def test_usage_counts_what_the_client_sent(
+    sandbox_url: str, make_client: Callable[..., PetitmondeClient]
+) -> None:
+    client = make_client()
+    client.search(lat=49.0094, lng=8.4044)
+    client.list_bookings(limit=5)
+    usage = client.usage()  # counted too
+    assert usage.monthly_quota is not None and usage.rate_limit is not None
+    assert usage.monthly_quota.used == client.stats.requests == 3
+    assert usage.rate_limit.remaining == 100 - 3 == client.stats.rate_remaining
+
+
+def test_a_spent_monthly_quota_is_a_429_not_waited_for(
+    sandbox_url: str,
+    settings,
+    make_client: Callable[..., PetitmondeClient],
+    slept: list[float],
+) -> None:
+    settings.PETITMONDE_SANDBOX_MONTHLY_QUOTA = 2
+    client = make_client(retry_after_cap=5)
+    client.usage()
+    client.usage()
+    with pytest.raises(PetitmondeError) as caught:
+        client.list_bookings(limit=5)
+    error = caught.value
+    assert error.rate_limited and error.retry_after is not None
+    assert error.retry_after > client.retry_after_cap  # until the 1st of next month
+    assert error.message.startswith("Monthly quota exceeded. Retry after ")
+    assert client.stats.requests == 3
+    assert slept == []
