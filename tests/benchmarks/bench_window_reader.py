@@ -25,7 +25,7 @@ import math
 import random
 import time as wall_clock
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -79,6 +79,7 @@ class SandboxTransport:
 
     def __init__(self) -> None:
         self.started = wall_clock.perf_counter()
+        self.clients: list[PetitmondeClient] = []
 
     def load(self, bookings: list[dict[str, Any]]) -> None:
         evses = list(
@@ -106,19 +107,27 @@ class SandboxTransport:
 
     def client(self) -> PetitmondeClient:
         self.started = wall_clock.perf_counter()
-        return get_client()
+        self.clients.append(get_client())
+        return self.clients[-1]
 
     def seconds(self) -> float:
         return wall_clock.perf_counter() - self.started
 
 
 @pytest.fixture
-def sandbox(live_server: LiveServer, settings: SettingsFixture) -> SandboxTransport:
+def sandbox(
+    live_server: LiveServer, settings: SettingsFixture
+) -> Iterator[SandboxTransport]:
     settings.PETITMONDE_API_URL = live_server.url + "/sandbox/api/v1/client"
     settings.PETITMONDE_SANDBOX = True
     settings.PETITMONDE_API_KEY = ""
     call_command("sandbox_seed", verbosity=0)
-    return SandboxTransport()
+    transport = SandboxTransport()
+    yield transport
+    # A kept-alive connection would keep a server thread and its database
+    # connection open (PostgreSQL could not drop the test database).
+    for client in transport.clients:
+        client.session.close()
 
 
 @pytest.fixture(params=["newest", "random"])

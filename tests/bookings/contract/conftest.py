@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -46,6 +46,27 @@ class Raw:
         )
         assert response.status_code == 200, response.content
         return response.json()
+
+
+@pytest.fixture(autouse=True)
+def _close_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close the connections of every client a test made, when it ends.
+
+    A kept-alive connection keeps its live_server thread alive, and with it that
+    thread's database connection, which would keep PostgreSQL from dropping the
+    test database at the end of the session.
+    """
+    clients: list[PetitmondeClient] = []
+    init = PetitmondeClient.__init__
+
+    def tracked(self: PetitmondeClient, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        clients.append(self)
+
+    monkeypatch.setattr(PetitmondeClient, "__init__", tracked)
+    yield
+    for client in clients:
+        client.session.close()
 
 
 @pytest.fixture
