@@ -43,12 +43,13 @@ def test_search_reads_every_field(
     sent = answers[-1].request.url
     assert "connector_type=IEC_62196_T2_COMBO" in sent and "power_min=50" in sent
     for location in found.results:
-        assert all(
-            c.max_power_kw >= 50
-            for evse in location.evses
-            for c in evse.connectors
-            if c.standard == "IEC_62196_T2_COMBO"
-        )
+        for evse in location.evses:
+            assert any(
+                c.standard == "IEC_62196_T2_COMBO"
+                and c.max_power_kw is not None
+                and c.max_power_kw >= 50
+                for c in evse.connectors
+            )
 
 
 def test_create_reads_every_field(
