@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE = 0.5
 BACKOFF_MAX = 8.0
 RETRIED_STATUSES = frozenset({429, 502, 503, 504})
+# The largest `limit` of a list or a search. Part A documents none; B1 fixes 100
+# (the documentation's own report asks for 100) and the sandbox refuses more with
+# 400. Never sent larger: an API that silently capped the page instead would make
+# a full page look complete to the window reader.
+MAX_LIMIT = 100
 
 
 class TokenStrategy(models.TextChoices):
@@ -612,6 +617,7 @@ class PetitmondeClient:
         start_time: datetime | None = None,
         end_time: datetime | None = None,
     ) -> SearchResult:
+        _check_limit(limit)
         params = {
             "lat": lat,
             "lng": lng,
@@ -646,6 +652,7 @@ class PetitmondeClient:
         limit: int | None = None,
     ) -> list[RemoteBooking]:
         """One page; the API has no pagination. `bookings.window` reads a window."""
+        _check_limit(limit)
         params = {
             "status": status,
             "from_date": from_date,
@@ -858,6 +865,12 @@ class PetitmondeClient:
     def _wait(self, seconds: float) -> None:
         self.stats.waited_seconds += seconds
         self._sleep(seconds)
+
+
+def _check_limit(limit: int | None) -> None:
+    """Refuse, before sending, a `limit` the API would refuse or silently cap."""
+    if limit is not None and not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1 to {MAX_LIMIT}, not {limit}.")
 
 
 def _booking_path(booking_id: str) -> str:

@@ -53,12 +53,12 @@ microsecond, and below it the split is by status instead of time (step 4).
 
 Assumptions, because the real API documents none of this: `limit` is not above the
 API's own maximum (a silently capped page would look complete; the documentation's
-own example uses 100); the API compares times to the microsecond (an API that
-compares whole seconds only is noticed at a crowded instant and the read is marked
-incomplete rather than looping); a booking whose status changes while its crowded
-instant is read status by status could be missed (the lifecycle order makes that
-unlikely), and so could one at a crowded instant with a status that is neither
-documented nor on the instant's first page.
+own example uses 100, which is `MAX_LIMIT`); the API compares times to the
+microsecond (an API that compares whole seconds only is noticed at a crowded instant
+and the read is marked incomplete rather than looping); a booking whose status
+changes while its crowded instant is read status by status could be missed (the
+lifecycle order makes that unlikely), and so could one at a crowded instant with a
+status that is neither documented nor on the instant's first page.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bookings.petitmonde import RemoteBooking
+from bookings.petitmonde import MAX_LIMIT, RemoteBooking
 from bookings.statuses import API_STATUSES, BookingStatus
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,8 @@ def read_window(
         raise ValueError("The window needs aware datetimes.")
     if end < start:
         raise ValueError("The window ends before it starts.")
-    if limit < 2:
-        raise ValueError("A page must hold at least two bookings.")
+    if not 2 <= limit <= MAX_LIMIT:
+        raise ValueError(f"A page must hold 2 to {MAX_LIMIT} bookings.")
     return _WindowReader(client, status=status, limit=limit).read(start, end)
 
 

@@ -542,7 +542,12 @@ class Booking(models.Model):
         return cls.Outcome.EXPIRED
 
     def as_api(self) -> dict[str, object]:
-        """The booking object every endpoint returns, whole."""
+        """The booking object every endpoint returns, whole: exactly B1's fields.
+
+        A pipelet's `token_uid` is kept but not echoed (B1 does not list it). An
+        absent `external_id` is "", not null: every documented example has one, and
+        the documented report code splits it without checking.
+        """
         return {
             "id": str(self.id),
             "status": self.status,
@@ -560,7 +565,6 @@ class Booking(models.Model):
             "customer_id": self.customer_id or None,
             "token_id": self.token_id or None,
             "fleet_group_id": self.fleet_group_id or None,
-            "token_uid": self.token_uid or None,
             "cpo_reservation_id": self.cpo_reservation_id or None,
             "client_price": number(self.client_price),
             "client_price_currency": CURRENCY,

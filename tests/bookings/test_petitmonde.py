@@ -631,6 +631,18 @@ def test_naive_datetime_is_refused_before_anything_is_sent(
     assert len(api_mock.calls) == 0
 
 
+@pytest.mark.parametrize("limit", [0, -1, 101, 1000])
+def test_a_limit_out_of_range_is_refused_before_anything_is_sent(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, limit: int
+) -> None:
+    with pytest.raises(ValueError, match="limit must be 1 to 100"):
+        api.list_bookings(limit=limit)
+    with pytest.raises(ValueError, match="limit must be 1 to 100"):
+        api.search(lat=49.0, lng=8.4, limit=limit)
+
+    assert len(api_mock.calls) == 0
+
+
 # --- Retries -------------------------------------------------------------------
 
 

@@ -259,6 +259,7 @@ def test_an_api_error_is_raised(api_mock: responses.RequestsMock) -> None:
         (START, datetime(2026, 2, 1), 100),
         (END, START, 100),
         (START, END, 1),
+        (START, END, 101),  # more than the API's page: never sent
     ],
 )
 def test_a_window_that_makes_no_sense_is_refused(
