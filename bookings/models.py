@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -118,6 +120,10 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
     def unattributed(self) -> BookingQuerySet:
         return self.filter(attribution=Booking.Attribution.NONE)
+
+    def ended(self) -> BookingQuerySet:
+        """Finished for good: their client_price is final (a price or a fee)."""
+        return self.filter(status__in=TERMINAL)
 
 
 class Booking(models.Model):
@@ -327,6 +333,26 @@ class Booking(models.Model):
     def tzinfo(self) -> Any:
         return self.site.tzinfo if self.site else timezone.get_current_timezone()
 
+    def assign(
+        self, *, department: Department, employee: Employee | None, by: User
+    ) -> None:
+        """Finance's attribution by hand; the sync never overrides it."""
+        self.department = department
+        self.employee = employee
+        self.attribution = Booking.Attribution.MANUAL
+        self.assigned_by = by
+        self.assigned_at = timezone.now()
+        self.save(
+            update_fields=[
+                "department",
+                "employee",
+                "attribution",
+                "assigned_by",
+                "assigned_at",
+                "updated_at",
+            ]
+        )
+
     # --- the API's view -----------------------------------------------------
     def apply_remote(self, remote: RemoteBooking) -> list[str]:
         """Copy what the API says about this booking; return the changed fields.
@@ -379,3 +405,118 @@ def remote_fields(remote: RemoteBooking) -> dict[str, Any]:
         "token_valid_until": token.valid_until if token else None,
     }
     return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass
+class HeldLease:
+    """A lease this process holds; see Lease."""
+
+    name: str
+    token: str
+    ttl: timedelta
+
+    def renew(self) -> bool:
+        """Extend the lease; False when another holder has taken it meanwhile."""
+        return bool(
+            Lease.objects.filter(name=self.name, holder=self.token).update(
+                expires_at=timezone.now() + self.ttl
+            )
+        )
+
+    def release(self) -> None:
+        Lease.objects.filter(name=self.name, holder=self.token).update(
+            holder="", expires_at=None
+        )
+
+
+class Lease(models.Model):
+    """A named lock with an expiry, shared by every portal host through the database.
+
+    It is taken with one conditional UPDATE, which is atomic on SQLite and on
+    PostgreSQL alike (a concurrent UPDATE waits for the row and re-checks the
+    condition), so no transaction stays open while the holder works and calls
+    the API. A holder that dies, even by kill -9, leaves a lease that simply
+    expires; long work renews it as it goes.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def acquire(cls, name: str, *, ttl: timedelta) -> HeldLease | None:
+        """Take the lease if it is free or has expired; None when someone holds it."""
+        cls.objects.get_or_create(name=name)
+        now = timezone.now()
+        token = uuid.uuid4().hex
+        taken = (
+            cls.objects.filter(name=name)
+            .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
+            .update(holder=token, expires_at=now + ttl)
+        )
+        return HeldLease(name=name, token=token, ttl=ttl) if taken else None
+
+
+class SyncRunQuerySet(models.QuerySet["SyncRun"]):
+    def requests_since(self, start: datetime) -> int:
+        """API requests the sync has spent since `start`."""
+        total = self.filter(started_at__gte=start).aggregate(
+            total=models.Sum("requests", default=0)
+        )["total"]
+        return int(total)
+
+    def last_complete(self) -> SyncRun | None:
+        return (
+            self.filter(outcome=SyncRun.Outcome.COMPLETE)
+            .order_by("-started_at")
+            .first()
+        )
+
+
+class SyncRun(models.Model):
+    """One run of the booking sync: what it read, wrote and spent.
+
+    The counters are saved after every batch, so a run that was killed still
+    counts the API requests it used against the sync's share of the quota.
+    """
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("running (or killed)")
+        COMPLETE = "complete", _("complete")
+        PARTIAL = "partial", _("stopped early")
+        FAILED = "failed", _("failed")
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    incremental = models.BooleanField(_("incremental"), default=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    fetched = models.PositiveIntegerField(_("fetched"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    unattributed = models.PositiveIntegerField(_("unattributed"), default=0)
+    requests = models.PositiveIntegerField(_("API requests"), default=0)
+    quota_left = models.IntegerField(_("monthly quota left"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"

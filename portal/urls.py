@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 from portal import views
@@ -28,4 +28,5 @@ urlpatterns = [
         ),
     ),
     path("admin/", admin.site.urls),
+    path("reports/", include("reports.urls")),
 ]

@@ -1,0 +1,108 @@
+"""Report tables: one definition rendered as HTML and downloaded as CSV.
+
+Every table on a report page is a `Table`; the page and the CSV download are
+built from the same object, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+
+Cell = str | int | Decimal | date | datetime | None
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str | Promise
+    # "text", "int", "money", "percent", "date" or "datetime": how a value is
+    # aligned and written.
+    kind: str = "text"
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in {"int", "money", "percent"}
+
+
+@dataclass
+class Table:
+    name: str
+    caption: str | Promise
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Cell]]
+    # The totals row shown under the rows (not written to the CSV, whose rows
+    # are meant to be summed and filtered by the reader).
+    footer: Sequence[Cell] | None = None
+    empty: str | Promise = ""
+    # Where the first cell of a row links to on the page, if anywhere.
+    link: Callable[[Sequence[Cell]], str | None] | None = None
+
+    def display_rows(self) -> Iterator[tuple[list[tuple[Cell, Column]], str | None]]:
+        for row in self.rows:
+            cells = list(zip(row, self.columns, strict=True))
+            yield cells, self.link(row) if self.link else None
+
+    @property
+    def display_footer(self) -> list[tuple[Cell, Column]] | None:
+        if self.footer is None:
+            return None
+        return list(zip(self.footer, self.columns, strict=True))
+
+    @property
+    def header(self) -> list[str]:
+        return [str(column.label) for column in self.columns]
+
+
+def euros(value: Decimal | None) -> str:
+    """€1,234.50: grouped and with two decimals, in the current language."""
+    if value is None:
+        return "—"
+    return "€" + formats.number_format(value, 2, force_grouping=True)
+
+
+def csv_value(value: Cell) -> str:
+    """Locale-free values: 1234.50, 2026-11-03, ISO times in the portal's zone."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(table: Table) -> Iterable[str]:
+    # A byte order mark first, so spreadsheet programs read the UTF-8 right.
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow(table.header)
+    for row in table.rows:
+        yield writer.writerow([csv_value(v) for v in row])
+
+
+def csv_filename(scope: str, table: str, period: str) -> str:
+    return f"ev-charging-{scope}-{table}-{period}.csv"
+
+
+def csv_response(table: Table, *, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in csv_lines(table)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_bytes(table: Table) -> bytes:
+    return "".join(csv_lines(table)).encode("utf-8")
