@@ -239,3 +239,13 @@ PETITMONDE_SANDBOX_RATE_LIMIT = env.int("PETITMONDE_SANDBOX_RATE_LIMIT", default
 PETITMONDE_SANDBOX_MONTHLY_QUOTA = env.int(
     "PETITMONDE_SANDBOX_MONTHLY_QUOTA", default=10000
 )
+
+# --- Booking sync, reports and scheduled jobs ----------------------------------
+# The sync reads bookings created in the last SYNC_WINDOW_DAYS days (plus every
+# booking still unfinished), every SYNC_INTERVAL_MINUTES, and stops early
+# rather than spend more than SYNC_MAX_QUOTA_SHARE of the API's monthly quota.
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+SYNC_WINDOW_DAYS = env.int("SYNC_WINDOW_DAYS", default=90)
+SYNC_MAX_QUOTA_SHARE = env.float("SYNC_MAX_QUOTA_SHARE", default=0.30)
+# Finance/HR addresses that get the all-department report every month.
+REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])

@@ -216,7 +216,7 @@ def unattributed_csv(request: HttpRequest) -> StreamingHttpResponse:
 def booking_assign(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, ASSIGN_BOOKINGS)
     booking = get_object_or_404(Booking.objects.unattributed(), pk=pk)
-    form = AssignForm(request.POST or None)
+    form = AssignForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         booking.assign(
             department=form.cleaned_data["department"],
