@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -429,14 +431,37 @@ class HeldLease:
         )
 
 
+def _holder_token() -> str:
+    """host:pid:random, so a lease left by a dead process of this host is known."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _left_by_dead_process(holder: str) -> bool:
+    host, _sep, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid_text.isdigit():
+        return False  # another host's: only its expiry tells
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
 class Lease(models.Model):
     """A named lock with an expiry, shared by every portal host through the database.
 
     It is taken with one conditional UPDATE, which is atomic on SQLite and on
     PostgreSQL alike (a concurrent UPDATE waits for the row and re-checks the
     condition), so no transaction stays open while the holder works and calls
-    the API. A holder that dies, even by kill -9, leaves a lease that simply
-    expires; long work renews it as it goes.
+    the API. A holder that dies, even by kill -9, leaves a lease that expires
+    after its ttl; on the same host it is taken over at once, because the
+    holder's process is known to be gone. Long work renews it as it goes.
     """
 
     name = models.CharField(max_length=100, primary_key=True)
@@ -452,13 +477,17 @@ class Lease(models.Model):
 
     @classmethod
     def acquire(cls, name: str, *, ttl: timedelta) -> HeldLease | None:
-        """Take the lease if it is free or has expired; None when someone holds it."""
+        """Take the lease if it is free or abandoned; None when someone holds it."""
         cls.objects.get_or_create(name=name)
         now = timezone.now()
-        token = uuid.uuid4().hex
+        token = _holder_token()
+        free = Q(expires_at__isnull=True) | Q(expires_at__lte=now)
+        holder = cls.objects.filter(name=name).values_list("holder", flat=True).get()
+        if holder and _left_by_dead_process(holder):
+            free |= Q(holder=holder)
         taken = (
             cls.objects.filter(name=name)
-            .filter(Q(expires_at__isnull=True) | Q(expires_at__lte=now))
+            .filter(free)
             .update(holder=token, expires_at=now + ttl)
         )
         return HeldLease(name=name, token=token, ttl=ttl) if taken else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import responses
@@ -22,6 +23,12 @@ def _no_network() -> Iterator[responses.RequestsMock]:
         mock.add_passthru("http://localhost")
         mock.add_passthru("http://127.0.0.1")
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # The personas get real passwords; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

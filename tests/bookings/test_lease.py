@@ -45,3 +45,35 @@ def test_renewing_pushes_the_expiry_forward() -> None:
     row = Lease.objects.get(name="sync")
     assert row.expires_at is not None
     assert row.expires_at > timezone.now() + timedelta(minutes=59)
+
+
+def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_at_once() -> None:
+    import socket
+    import subprocess
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    Lease.objects.create(
+        name="sync",
+        holder=f"{socket.gethostname()[:40]}:{gone.pid}:killed",
+        expires_at=timezone.now() + timedelta(minutes=10),
+    )
+    assert Lease.acquire("sync", ttl=MINUTE) is not None
+
+
+def test_a_lease_of_a_live_process_or_another_host_waits_for_its_expiry() -> None:
+    import os
+    import socket
+
+    for holder in (
+        f"{socket.gethostname()[:40]}:{os.getppid()}:alive",
+        "other-host:1:x",
+    ):
+        Lease.objects.update_or_create(
+            name="sync",
+            defaults={
+                "holder": holder,
+                "expires_at": timezone.now() + timedelta(minutes=10),
+            },
+        )
+        assert Lease.acquire("sync", ttl=MINUTE) is None

@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,12 +20,6 @@ _ids = itertools.count(1)
 def at(day: str, hour: int = 10) -> datetime:
     """A Berlin wall-clock time, e.g. at("2026-03-05")."""
     return datetime.fromisoformat(day).replace(hour=hour, tzinfo=BERLIN)
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The personas get real passwords; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

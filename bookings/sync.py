@@ -1,0 +1,661 @@
+"""The booking sync: every booking on the company's API account, in the portal.
+
+What a run reads
+    Bookings by creation date (the list endpoint filters on `created_at`), from
+    `since` (default: SYNC_WINDOW_DAYS ago) to now, with the window reader of
+    Part B3, in chunks of CHUNK newest first: each chunk is written before the
+    next is read, so progress shows, and a run stopped early (quota, error,
+    kill) has kept everything before.
+
+    An incremental run (the job every SYNC_INTERVAL_MINUTES) starts the window
+    later: at the end of the last complete run (less OVERLAP), or at the
+    creation of the oldest booking still unfinished, whichever is earlier. That
+    is enough because `created_at` never changes and bookings that ended do not
+    change either: only new bookings and unfinished ones can differ from what
+    we hold, and both are inside that window. A full run every night (and any
+    run by hand) still reads the whole window.
+
+    Unfinished bookings created before the window (rare stragglers: booked far
+    ahead, or stuck) are fetched one by one with `get_booking`: widening a
+    window of weeks for a few old ones would cost far more requests.
+
+How it writes
+    In batches of BATCH, each in one transaction: the batch's existing rows are
+    read with `select_for_update` (so a finance assignment cannot slip in
+    between read and write), compared field by field, and only new and changed
+    rows are written, in one INSERT … ON CONFLICT (api_id) DO UPDATE. A second
+    run therefore changes 0 rows, and a run killed at any point is simply
+    completed by the next one: every write is an idempotent upsert of what the
+    API says.
+
+Who a booking belongs to
+    A booking made through the portal keeps its employee or visit; one finance
+    assigned by hand keeps that. Any other is attributed from its external_id
+    (department code and employee id both known; a visitor reference when
+    exactly one portal visit matches its charger and time), else it is
+    unattributed and waits for finance. A portal booking still being sent
+    (no API id yet) is recognised by its external_id and completed, never
+    duplicated.
+
+Two runs at once
+    A lease (bookings.Lease) is held for the whole run and renewed before
+    every API request, so two runs never write at once on any number of hosts;
+    one killed with -9 is taken over at once on the same host, after LEASE_TTL
+    elsewhere.
+
+Quota
+    The client paces itself from the rate-limit headers. Before the run, `usage`
+    tells the monthly quota; the run stops early, saying so, before the sync's
+    requests this calendar month (UTC) would exceed SYNC_MAX_QUOTA_SHARE of it
+    or the quota itself would run out.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from bookings.external_ids import parse
+from bookings.models import Booking, HeldLease, Lease, SyncRun, Visit, remote_fields
+from bookings.petitmonde import PetitmondeClient, PetitmondeError, RemoteBooking
+from bookings.statuses import BookingStatus
+from bookings.window import read_window
+from portal.models import Department, Employee, SiteCharger
+
+LEASE = "sync_bookings"
+LEASE_TTL = timedelta(minutes=5)
+BATCH = 1000
+CHUNK = timedelta(days=7)
+OVERLAP = timedelta(minutes=30)
+PAGE = 100
+# Sync history older than this is removed as runs are recorded.
+HISTORY_KEPT = timedelta(days=62)
+# The monthly quota assumed when the API does not say (the documented default).
+DOCUMENTED_MONTHLY_QUOTA = 10_000
+
+# What a sync may write on an existing row: what the API says, who pays, where.
+ATTRIBUTION_FIELDS = ("employee", "visit", "department", "attribution")
+REMOTE_FIELDS = (
+    "api_id",
+    "status",
+    "status_updated_at",
+    "remote_created_at",
+    "cpo_reservation_id",
+    "client_price",
+    "currency",
+    "external_id",
+    "location_id",
+    "location_name",
+    "location_city",
+    "evse_uid",
+    "connector_id",
+    "reservation_start",
+    "reservation_end",
+    "token_strategy",
+    "customer_id",
+    "token_id",
+    "energy_kwh",
+    "cancellation_reason",
+    "token_uid",
+    "token_valid_from",
+    "token_valid_until",
+)
+UPDATE_FIELDS = [f for f in REMOTE_FIELDS if f != "api_id"] + [
+    *ATTRIBUTION_FIELDS,
+    "site",
+    "last_synced_at",
+    "updated_at",
+]
+
+
+class SyncAlreadyRunning(Exception):
+    """Another sync holds the lease."""
+
+
+class QuotaShareReached(Exception):
+    """The next request would take the sync past its share of the monthly quota."""
+
+
+@dataclass
+class Counts:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unattributed: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in ("fetched", "created", "updated", "unchanged", "unattributed"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class SyncResult:
+    window_start: datetime
+    window_end: datetime
+    counts: Counts = field(default_factory=Counts)
+    requests: int = 0
+    quota_left: int | None = None
+    budget: int | None = None
+    complete: bool = True
+    stopped: str = ""  # why the run stopped early, in words
+    missing: int = 0  # unfinished bookings the API no longer knows
+
+
+# --- attribution --------------------------------------------------------------
+
+
+@dataclass
+class Directory:
+    """What attribution looks up, loaded once per run (departments, chargers)."""
+
+    departments: dict[str, Department]
+    site_of_evse: dict[str, int]
+
+    @classmethod
+    def load(cls) -> Directory:
+        return cls(
+            departments={d.code: d for d in Department.objects.all()},
+            site_of_evse=dict(SiteCharger.objects.values_list("evse_uid", "site_id")),
+        )
+
+
+@dataclass
+class Attribution:
+    attribution: str = Booking.Attribution.NONE
+    employee: Employee | None = None
+    visit: Visit | None = None
+    department: Department | None = None
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "attribution": self.attribution,
+            "employee": self.employee,
+            "visit": self.visit,
+            "department": self.department,
+        }
+
+
+class Attributor:
+    """Attributes one batch of bookings from their external_ids (few queries)."""
+
+    def __init__(self, directory: Directory, remotes: Sequence[RemoteBooking]):
+        self.directory = directory
+        parsed = {r.id: parse(r.external_id) for r in remotes}
+        self.parsed = parsed
+        people = {p.employee_id for p in parsed.values() if p and not p.is_visitor}
+        self.employees = (
+            {e.employee_id: e for e in Employee.objects.filter(employee_id__in=people)}
+            if people
+            else {}
+        )
+        self.visits = self._candidate_visits(
+            [r for r in remotes if (p := parsed[r.id]) and p.is_visitor]
+        )
+
+    def _candidate_visits(self, remotes: list[RemoteBooking]) -> list[Visit]:
+        starts = [r.reservation_start for r in remotes if r.reservation_start]
+        ends = [r.reservation_end for r in remotes if r.reservation_end]
+        sites = {self.directory.site_of_evse.get(r.evse_uid or "") for r in remotes}
+        sites.discard(None)
+        if not (starts and ends and sites):
+            return []
+        return list(
+            Visit.objects.filter(
+                site_id__in=sites, arrival__lt=max(ends), departure__gt=min(starts)
+            ).select_related("host_department", "site")
+        )
+
+    def attribute(self, remote: RemoteBooking) -> Attribution:
+        ref = self.parsed[remote.id]
+        if ref is None:
+            return Attribution()
+        if ref.is_visitor:
+            return self._visit(remote, ref.day)
+        department = self.directory.departments.get(ref.department)
+        employee = self.employees.get(ref.employee_id)
+        if department is None or employee is None:
+            return Attribution()
+        return Attribution(
+            Booking.Attribution.EXTERNAL_ID, employee=employee, department=department
+        )
+
+    def _visit(self, remote: RemoteBooking, day: Any) -> Attribution:
+        site = self.directory.site_of_evse.get(remote.evse_uid or "")
+        start, end = remote.reservation_start, remote.reservation_end
+        if site is None or start is None or end is None:
+            return Attribution()
+        matches = [
+            v
+            for v in self.visits
+            if v.site_id == site
+            and v.arrival < end
+            and v.departure > start
+            and timezone.localtime(v.arrival, v.site.tzinfo).date() == day
+        ]
+        if len(matches) != 1:
+            return Attribution()
+        visit = matches[0]
+        return Attribution(
+            Booking.Attribution.EXTERNAL_ID,
+            visit=visit,
+            department=visit.host_department,
+        )
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _field_normalisers() -> dict[str, Callable[[Any], Any]]:
+    """Values as the database will hand them back, so comparisons are exact."""
+    normalisers: dict[str, Callable[[Any], Any]] = {}
+    for name in REMOTE_FIELDS:
+        model_field = Booking._meta.get_field(name)
+        if isinstance(model_field, models.DecimalField):
+            exponent = Decimal(1).scaleb(-model_field.decimal_places)
+            normalisers[name] = lambda v, e=exponent: v.quantize(e)
+        elif isinstance(model_field, models.CharField) and model_field.max_length:
+            normalisers[name] = lambda v, n=model_field.max_length: str(v)[:n]
+    return normalisers
+
+
+_NORMALISERS: dict[str, Callable[[Any], Any]] | None = None
+
+
+def stored_values(remote: RemoteBooking) -> dict[str, Any]:
+    """`remote_fields`, shaped as the Booking columns store them."""
+    global _NORMALISERS
+    if _NORMALISERS is None:
+        _NORMALISERS = _field_normalisers()
+    values = remote_fields(remote)
+    for name, normalise in _NORMALISERS.items():
+        if name in values:
+            values[name] = normalise(values[name])
+    return values
+
+
+def _keeps_its_attribution(booking: Booking) -> bool:
+    return booking.origin == Booking.Origin.PORTAL or booking.attribution in (
+        Booking.Attribution.PORTAL,
+        Booking.Attribution.MANUAL,
+    )
+
+
+def upsert_batch(
+    remotes: Sequence[RemoteBooking],
+    *,
+    directory: Directory,
+    now: datetime,
+    dry_run: bool = False,
+) -> Counts:
+    """Bring one batch (unique ids) into the database, in one transaction."""
+    counts = Counts(fetched=len(remotes))
+    with transaction.atomic():
+        ids = [r.id for r in remotes]
+        existing = {
+            b.api_id: b
+            for b in Booking.objects.select_for_update().filter(api_id__in=ids)
+        }
+        sent = {  # portal bookings still being sent: their API id is not known yet
+            b.external_id: b
+            for b in Booking.objects.select_for_update().filter(
+                origin=Booking.Origin.PORTAL,
+                api_id__isnull=True,
+                external_id__in=[
+                    r.external_id
+                    for r in remotes
+                    if r.id not in existing and r.external_id
+                ],
+            )
+        }
+        attributor = Attributor(directory, remotes)
+        rows: list[Booking] = []
+        adopted: list[Booking] = []
+        for remote in remotes:
+            values = stored_values(remote)
+            site = directory.site_of_evse.get(values.get("evse_uid", ""))
+            local = existing.get(remote.id)
+            if local is None and remote.external_id in sent:
+                local = sent.pop(remote.external_id)
+                adopted.append(local)
+            if local is None:
+                who = attributor.attribute(remote)
+                rows.append(
+                    Booking(
+                        origin=Booking.Origin.API,
+                        site_id=site,
+                        last_synced_at=now,
+                        **values,
+                        **who.values(),
+                    )
+                )
+                counts.created += 1
+                counts.unattributed += who.attribution == Booking.Attribution.NONE
+                continue
+            changes = {k: v for k, v in values.items() if getattr(local, k) != v}
+            if not _keeps_its_attribution(local):
+                who = attributor.attribute(remote)
+                changes.update(
+                    {k: v for k, v in who.values().items() if getattr(local, k) != v}
+                )
+            if local.site_id is None and site is not None:
+                changes["site_id"] = site
+            for name, value in changes.items():
+                setattr(local, name, value)
+            counts.unattributed += local.attribution == Booking.Attribution.NONE
+            if not changes:
+                counts.unchanged += 1
+                continue
+            counts.updated += 1
+            local.last_synced_at = now
+            if local not in adopted:
+                rows.append(_as_new_row(local))
+        if not dry_run:
+            for booking in adopted:
+                booking.save()
+            if rows:
+                Booking.objects.bulk_create(
+                    rows,
+                    update_conflicts=True,
+                    unique_fields=["api_id"],
+                    update_fields=UPDATE_FIELDS,
+                )
+        else:
+            transaction.set_rollback(True)
+    return counts
+
+
+def _as_new_row(booking: Booking) -> Booking:
+    """The row to upsert for an existing booking: the same values, no pk.
+
+    INSERT … ON CONFLICT (api_id) updates it in place; only UPDATE_FIELDS are
+    written, so what the sync does not own (who booked or cancelled it, the
+    estimate shown when booking, the origin, the creation time) stays.
+    """
+    row = Booking(
+        origin=booking.origin,
+        **{name: getattr(booking, name) for name in REMOTE_FIELDS},
+        employee_id=booking.employee_id,
+        visit_id=booking.visit_id,
+        department_id=booking.department_id,
+        attribution=booking.attribution,
+        site_id=booking.site_id,
+        last_synced_at=booking.last_synced_at,
+    )
+    return row
+
+
+def upsert(
+    remotes: Iterable[RemoteBooking],
+    *,
+    directory: Directory | None = None,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    before_batch: Callable[[], None] = lambda: None,
+) -> Counts:
+    """Bring bookings into the database in batches; duplicates are read once."""
+    directory = directory or Directory.load()
+    now = now or timezone.now()
+    total = Counts()
+    unique = {r.id: r for r in remotes}
+    for batch in _batched(list(unique.values()), BATCH):
+        before_batch()
+        total.add(upsert_batch(batch, directory=directory, now=now, dry_run=dry_run))
+    return total
+
+
+def _batched(
+    items: Sequence[RemoteBooking], size: int
+) -> Iterator[list[RemoteBooking]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+# --- reading ------------------------------------------------------------------
+
+
+class BudgetedClient:
+    """The client, refusing a request that would take the sync past its budget.
+
+    The lease is renewed before every request, so a long read keeps it.
+    """
+
+    def __init__(
+        self, client: PetitmondeClient, *, budget: int, lease: HeldLease | None
+    ) -> None:
+        self.client = client
+        self.budget = budget
+        self.lease = lease
+        self.start = client.stats.requests
+
+    @property
+    def used(self) -> int:
+        return self.client.stats.requests - self.start
+
+    def _check(self) -> None:
+        if self.used >= self.budget:
+            raise QuotaShareReached
+        if self.lease is not None and not self.lease.renew():
+            raise SyncAlreadyRunning("the sync lease was taken over")
+
+    def list_bookings(
+        self,
+        *,
+        status: str | None = None,
+        from_date: datetime | None = None,
+        to_date: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[RemoteBooking]:
+        self._check()
+        return self.client.list_bookings(
+            status=status, from_date=from_date, to_date=to_date, limit=limit
+        )
+
+    def get_booking(self, booking_id: str) -> RemoteBooking:
+        self._check()
+        return self.client.get_booking(booking_id)
+
+
+def month_start_utc(now: datetime) -> datetime:
+    now = now.astimezone(UTC)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def request_budget(client: PetitmondeClient, now: datetime) -> int:
+    """The requests this run may send (this `/usage` call included)."""
+    quota = client.usage().monthly_quota
+    limit = (quota.limit if quota else None) or DOCUMENTED_MONTHLY_QUOTA
+    share = math.floor(settings.SYNC_MAX_QUOTA_SHARE * limit)
+    spent = SyncRun.objects.requests_since(month_start_utc(now))
+    budget = share - spent
+    remaining = quota.remaining if quota else None
+    if remaining is not None:
+        budget = min(budget, remaining)
+    return max(budget, 0)
+
+
+def live_local_bookings() -> models.QuerySet[Booking]:
+    """Bookings the API has and that have not ended: the sync follows them."""
+    return (
+        Booking.objects.live()
+        .exclude(status=BookingStatus.SUBMITTING)
+        .filter(api_id__isnull=False)
+    )
+
+
+def window_start(
+    *, now: datetime, since: datetime | None, incremental: bool
+) -> datetime:
+    floor = now - timedelta(days=settings.SYNC_WINDOW_DAYS)
+    if since is not None:
+        return since
+    if not incremental:
+        return floor
+    last = SyncRun.objects.last_complete()
+    if last is None:
+        return floor
+    start = last.window_end - OVERLAP
+    oldest = live_local_bookings().aggregate(oldest=Min("remote_created_at"))["oldest"]
+    if oldest is not None:
+        start = min(start, oldest)
+    return max(start, floor)
+
+
+def chunks(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """[start, end] in pieces of CHUNK, newest first (bounds shared: inclusive)."""
+    pieces = []
+    hi = end
+    while hi > start:
+        lo = max(start, hi - CHUNK)
+        pieces.append((lo, hi))
+        hi = lo
+    return pieces or [(start, end)]
+
+
+def sync_bookings(
+    *,
+    client: PetitmondeClient,
+    since: datetime | None = None,
+    incremental: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> SyncResult:
+    """One sync run; see the module docstring. Raises SyncAlreadyRunning."""
+    now = now or timezone.now()
+    lease = None if dry_run else Lease.acquire(LEASE, ttl=LEASE_TTL)
+    if not dry_run and lease is None:
+        raise SyncAlreadyRunning("another sync is running")
+    start = window_start(now=now, since=since, incremental=incremental)
+    result = SyncResult(window_start=start, window_end=now)
+    run = None
+    if not dry_run:
+        run = SyncRun.objects.create(
+            started_at=now, window_start=start, window_end=now, incremental=incremental
+        )
+    budgeted = BudgetedClient(client, budget=0, lease=lease)
+    outcome = SyncRun.Outcome.FAILED
+    try:
+        result.budget = request_budget(client, now)
+        budgeted.budget = result.budget
+        directory = Directory.load()
+        _read_and_write(budgeted, result, directory, dry_run, progress, run)
+        _refresh_stragglers(budgeted, result, directory, dry_run, progress)
+        outcome = (
+            SyncRun.Outcome.COMPLETE if result.complete else SyncRun.Outcome.PARTIAL
+        )
+    except QuotaShareReached:
+        result.complete = False
+        result.stopped = (
+            f"stopped early: the next request would take the sync past "
+            f"{settings.SYNC_MAX_QUOTA_SHARE:.0%} of the monthly API quota"
+        )
+        outcome = SyncRun.Outcome.PARTIAL
+    except (PetitmondeError, SyncAlreadyRunning) as error:
+        result.complete = False
+        result.stopped = f"failed: {error}"
+        raise
+    finally:
+        result.requests = budgeted.used
+        quota = client.stats.monthly_quota
+        if quota is not None and quota.remaining is not None:
+            # Read from /usage at the start; what the run sent after is known.
+            result.quota_left = quota.remaining - (result.requests - 1)
+        if run is not None:
+            _record(run, result, outcome)
+        if lease is not None:
+            lease.release()
+    return result
+
+
+def _read_and_write(
+    client: BudgetedClient,
+    result: SyncResult,
+    directory: Directory,
+    dry_run: bool,
+    progress: Callable[[str], None],
+    run: SyncRun | None,
+) -> None:
+    seen: set[str] = set()
+    for lo, hi in chunks(result.window_start, result.window_end):
+        read = read_window(client, start=lo, end=hi, limit=PAGE)
+        fresh = [b for b in read.bookings if b.id not in seen]
+        seen.update(b.id for b in fresh)
+        counts = upsert(
+            fresh, directory=directory, now=result.window_end, dry_run=dry_run
+        )
+        result.counts.add(counts)
+        result.complete &= read.complete
+        progress(
+            f"{lo:%Y-%m-%d %H:%M} – {hi:%Y-%m-%d %H:%M}: {len(read.bookings)} "
+            f"bookings in {read.requests} requests; {counts.created} new, "
+            f"{counts.updated} changed, {counts.unchanged} unchanged"
+            + ("" if read.complete else " (incomplete: see the log)")
+        )
+        if run is not None:
+            result.requests = client.used
+            _record(run, result, SyncRun.Outcome.RUNNING)
+
+
+def _refresh_stragglers(
+    client: BudgetedClient,
+    result: SyncResult,
+    directory: Directory,
+    dry_run: bool,
+    progress: Callable[[str], None],
+) -> None:
+    """Unfinished bookings created before the window, fetched one by one."""
+    stragglers = list(
+        live_local_bookings()
+        .filter(
+            Q(remote_created_at__lt=result.window_start) | Q(remote_created_at=None)
+        )
+        .values_list("api_id", flat=True)
+    )
+    if not stragglers:
+        return
+    fetched = []
+    for api_id in stragglers:
+        try:
+            fetched.append(client.get_booking(api_id))
+        except PetitmondeError as error:
+            if not error.not_found:
+                raise
+            result.missing += 1
+    counts = upsert(
+        fetched, directory=directory, now=result.window_end, dry_run=dry_run
+    )
+    result.counts.add(counts)
+    progress(
+        f"{len(stragglers)} unfinished bookings from before the window: "
+        f"{counts.updated} changed, {result.missing} unknown to the API"
+    )
+
+
+def _record(run: SyncRun, result: SyncResult, outcome: str) -> None:
+    counts = result.counts
+    run.outcome = outcome
+    run.fetched = counts.fetched
+    run.created = counts.created
+    run.updated = counts.updated
+    run.unchanged = counts.unchanged
+    run.unattributed = counts.unattributed
+    run.requests = result.requests
+    run.quota_left = result.quota_left
+    run.message = result.stopped
+    if outcome != SyncRun.Outcome.RUNNING:
+        run.finished_at = timezone.now()
+    run.save()
+    if outcome != SyncRun.Outcome.RUNNING:
+        SyncRun.objects.filter(started_at__lt=run.started_at - HISTORY_KEPT).delete()
