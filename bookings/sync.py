@@ -157,33 +157,38 @@ class SyncResult:
 
 @dataclass
 class Directory:
-    """What attribution looks up, loaded once per run (departments, chargers)."""
+    """What attribution looks up, loaded once per run: departments, chargers."""
 
-    departments: dict[str, Department]
+    departments: dict[str, int]  # code → pk
     site_of_evse: dict[str, int]
 
     @classmethod
     def load(cls) -> Directory:
         return cls(
-            departments={d.code: d for d in Department.objects.all()},
+            departments=dict(Department.objects.values_list("code", "pk")),
             site_of_evse=dict(SiteCharger.objects.values_list("evse_uid", "site_id")),
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Attribution:
+    """Who pays, as column values (ids: comparing them fetches nothing)."""
+
     attribution: str = Booking.Attribution.NONE
-    employee: Employee | None = None
-    visit: Visit | None = None
-    department: Department | None = None
+    employee_id: int | None = None
+    visit_id: int | None = None
+    department_id: int | None = None
 
     def values(self) -> dict[str, Any]:
         return {
             "attribution": self.attribution,
-            "employee": self.employee,
-            "visit": self.visit,
-            "department": self.department,
+            "employee_id": self.employee_id,
+            "visit_id": self.visit_id,
+            "department_id": self.department_id,
         }
+
+
+UNATTRIBUTED = Attribution()
 
 
 class Attributor:
@@ -191,16 +196,19 @@ class Attributor:
 
     def __init__(self, directory: Directory, remotes: Sequence[RemoteBooking]):
         self.directory = directory
-        parsed = {r.id: parse(r.external_id) for r in remotes}
-        self.parsed = parsed
-        people = {p.employee_id for p in parsed.values() if p and not p.is_visitor}
-        self.employees = (
-            {e.employee_id: e for e in Employee.objects.filter(employee_id__in=people)}
+        self.parsed = {r.id: parse(r.external_id) for r in remotes}
+        people = {p.employee_id for p in self.parsed.values() if p and not p.is_visitor}
+        self.employees: dict[str, int] = (
+            dict(
+                Employee.objects.filter(employee_id__in=people).values_list(
+                    "employee_id", "pk"
+                )
+            )
             if people
             else {}
         )
         self.visits = self._candidate_visits(
-            [r for r in remotes if (p := parsed[r.id]) and p.is_visitor]
+            [r for r in remotes if (p := self.parsed[r.id]) and p.is_visitor]
         )
 
     def _candidate_visits(self, remotes: list[RemoteBooking]) -> list[Visit]:
@@ -213,28 +221,30 @@ class Attributor:
         return list(
             Visit.objects.filter(
                 site_id__in=sites, arrival__lt=max(ends), departure__gt=min(starts)
-            ).select_related("host_department", "site")
+            ).select_related("site")
         )
 
     def attribute(self, remote: RemoteBooking) -> Attribution:
         ref = self.parsed[remote.id]
         if ref is None:
-            return Attribution()
+            return UNATTRIBUTED
         if ref.is_visitor:
             return self._visit(remote, ref.day)
         department = self.directory.departments.get(ref.department)
         employee = self.employees.get(ref.employee_id)
         if department is None or employee is None:
-            return Attribution()
+            return UNATTRIBUTED
         return Attribution(
-            Booking.Attribution.EXTERNAL_ID, employee=employee, department=department
+            Booking.Attribution.EXTERNAL_ID,
+            employee_id=employee,
+            department_id=department,
         )
 
     def _visit(self, remote: RemoteBooking, day: Any) -> Attribution:
         site = self.directory.site_of_evse.get(remote.evse_uid or "")
         start, end = remote.reservation_start, remote.reservation_end
         if site is None or start is None or end is None:
-            return Attribution()
+            return UNATTRIBUTED
         matches = [
             v
             for v in self.visits
@@ -244,12 +254,12 @@ class Attributor:
             and timezone.localtime(v.arrival, v.site.tzinfo).date() == day
         ]
         if len(matches) != 1:
-            return Attribution()
+            return UNATTRIBUTED
         visit = matches[0]
         return Attribution(
             Booking.Attribution.EXTERNAL_ID,
-            visit=visit,
-            department=visit.host_department,
+            visit_id=visit.pk,
+            department_id=visit.host_department_id,
         )
 
 
@@ -284,11 +294,24 @@ def stored_values(remote: RemoteBooking) -> dict[str, Any]:
     return values
 
 
-def _keeps_its_attribution(booking: Booking) -> bool:
-    return booking.origin == Booking.Origin.PORTAL or booking.attribution in (
+def _keeps_its_attribution(row: dict[str, Any]) -> bool:
+    return row["origin"] == Booking.Origin.PORTAL or row["attribution"] in (
         Booking.Attribution.PORTAL,
         Booking.Attribution.MANUAL,
     )
+
+
+# What is read of an existing row to compare it with the API's view.
+COMPARED = (
+    "pk",
+    "origin",
+    *REMOTE_FIELDS,
+    "attribution",
+    "employee_id",
+    "visit_id",
+    "department_id",
+    "site_id",
+)
 
 
 def upsert_batch(
@@ -301,21 +324,21 @@ def upsert_batch(
     """Bring one batch (unique ids) into the database, in one transaction."""
     counts = Counts(fetched=len(remotes))
     with transaction.atomic():
-        ids = [r.id for r in remotes]
         existing = {
-            b.api_id: b
-            for b in Booking.objects.select_for_update().filter(api_id__in=ids)
+            row["api_id"]: row
+            for row in Booking.objects.select_for_update()
+            .filter(api_id__in=[r.id for r in remotes])
+            .values(*COMPARED)
         }
-        sent = {  # portal bookings still being sent: their API id is not known yet
+        # Portal bookings still being sent have no API id yet: their
+        # external_id finds them.
+        refs = [
+            r.external_id for r in remotes if r.id not in existing and r.external_id
+        ]
+        sending = {
             b.external_id: b
             for b in Booking.objects.select_for_update().filter(
-                origin=Booking.Origin.PORTAL,
-                api_id__isnull=True,
-                external_id__in=[
-                    r.external_id
-                    for r in remotes
-                    if r.id not in existing and r.external_id
-                ],
+                origin=Booking.Origin.PORTAL, api_id__isnull=True, external_id__in=refs
             )
         }
         attributor = Attributor(directory, remotes)
@@ -324,11 +347,17 @@ def upsert_batch(
         for remote in remotes:
             values = stored_values(remote)
             site = directory.site_of_evse.get(values.get("evse_uid", ""))
-            local = existing.get(remote.id)
-            if local is None and remote.external_id in sent:
-                local = sent.pop(remote.external_id)
-                adopted.append(local)
-            if local is None:
+            row = existing.get(remote.id)
+            if row is None and remote.external_id in sending:
+                booking = sending.pop(remote.external_id)
+                for name, value in values.items():
+                    setattr(booking, name, value)
+                booking.site_id = booking.site_id or site
+                booking.last_synced_at = now
+                adopted.append(booking)
+                counts.updated += 1
+                continue
+            if row is None:
                 who = attributor.attribute(remote)
                 rows.append(
                     Booking(
@@ -340,59 +369,53 @@ def upsert_batch(
                     )
                 )
                 counts.created += 1
-                counts.unattributed += who.attribution == Booking.Attribution.NONE
+                counts.unattributed += who is UNATTRIBUTED
                 continue
-            changes = {k: v for k, v in values.items() if getattr(local, k) != v}
-            if not _keeps_its_attribution(local):
-                who = attributor.attribute(remote)
-                changes.update(
-                    {k: v for k, v in who.values().items() if getattr(local, k) != v}
-                )
-            if local.site_id is None and site is not None:
+            changes = {k: v for k, v in values.items() if row[k] != v}
+            if not _keeps_its_attribution(row):
+                who = attributor.attribute(remote).values()
+                changes.update({k: v for k, v in who.items() if row[k] != v})
+            if row["site_id"] is None and site is not None:
                 changes["site_id"] = site
-            for name, value in changes.items():
-                setattr(local, name, value)
-            counts.unattributed += local.attribution == Booking.Attribution.NONE
+            row.update(changes)
+            counts.unattributed += row["attribution"] == Booking.Attribution.NONE
             if not changes:
                 counts.unchanged += 1
                 continue
             counts.updated += 1
-            local.last_synced_at = now
-            if local not in adopted:
-                rows.append(_as_new_row(local))
-        if not dry_run:
-            for booking in adopted:
-                booking.save()
-            if rows:
-                Booking.objects.bulk_create(
-                    rows,
-                    update_conflicts=True,
-                    unique_fields=["api_id"],
-                    update_fields=UPDATE_FIELDS,
-                )
-        else:
+            rows.append(_as_row(row, now))
+        if dry_run:
             transaction.set_rollback(True)
+            return counts
+        for booking in adopted:
+            booking.save()
+        if rows:
+            Booking.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["api_id"],
+                update_fields=UPDATE_FIELDS,
+            )
     return counts
 
 
-def _as_new_row(booking: Booking) -> Booking:
-    """The row to upsert for an existing booking: the same values, no pk.
+def _as_row(row: dict[str, Any], now: datetime) -> Booking:
+    """The row to upsert for an existing booking: its values, no pk.
 
     INSERT … ON CONFLICT (api_id) updates it in place; only UPDATE_FIELDS are
     written, so what the sync does not own (who booked or cancelled it, the
     estimate shown when booking, the origin, the creation time) stays.
     """
-    row = Booking(
-        origin=booking.origin,
-        **{name: getattr(booking, name) for name in REMOTE_FIELDS},
-        employee_id=booking.employee_id,
-        visit_id=booking.visit_id,
-        department_id=booking.department_id,
-        attribution=booking.attribution,
-        site_id=booking.site_id,
-        last_synced_at=booking.last_synced_at,
+    return Booking(
+        origin=row["origin"],
+        **{name: row[name] for name in REMOTE_FIELDS},
+        attribution=row["attribution"],
+        employee_id=row["employee_id"],
+        visit_id=row["visit_id"],
+        department_id=row["department_id"],
+        site_id=row["site_id"],
+        last_synced_at=now,
     )
-    return row
 
 
 def upsert(
