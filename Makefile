@@ -12,11 +12,11 @@ PG_PORT ?= 5432
 PG_TEST_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/test
 PYTEST_ARGS ?=
 
-.PHONY: help run test test-sqlite test-postgres lint bench browser-deps clean
+.PHONY: help install run test test-sqlite test-postgres lint bench browser-deps clean
 
 help:
 	@echo "make run    set everything up and start the portal on http://$(HOST):$(PORT)"
-	@echo "make test   lint, migration check, the suite on SQLite and on PostgreSQL"
+	@echo "make test   lint, types, migration check, the suite on SQLite and on PostgreSQL"
 	@echo "make bench  benchmarks (figures printed, nothing asserted)"
 
 # Creates the virtual environment with the first Python >= 3.12 found.
@@ -41,6 +41,7 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 	$(PY) manage.py makemigrations --check --dry-run
 
 browser-deps: install
@@ -59,14 +60,21 @@ test-postgres: install
 	fi
 
 test: install browser-deps
-	@echo "== ruff, format check, migrations check"
+	@echo "== ruff, format check, mypy, migrations check"
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 	@echo "== all checks passed"
 
+# Benchmarks live in tests/benchmarks/bench_*.py: they print figures and
+# assert nothing about time, so the normal test run does not collect them.
 bench: install
-	$(PY) -m bench
+	@if ls tests/benchmarks/bench_*.py >/dev/null 2>&1; then \
+		$(VENV)/bin/pytest tests/benchmarks -s -q -p no:cacheprovider \
+			-o python_files='bench_*.py' -o python_functions='bench_* test_*'; \
+	else \
+		echo "No benchmarks yet (tests/benchmarks/bench_*.py)"; \
+	fi
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles .pytest_cache .ruff_cache

@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 
+admin.site.site_header = _("EV charging portal administration")
+admin.site.site_title = _("EV charging portal")
+admin.site.index_title = _("Departments, people, sites and roles")
+
 
 class EmployeeInline(admin.StackedInline):
     model = Employee
@@ -60,12 +64,23 @@ class UserAdmin(DjangoUserAdmin):
                     "email",
                     "first_name",
                     "last_name",
+                    "usable_password",
                     "password1",
                     "password2",
                 ),
             },
         ),
     )
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> tuple[str, ...]:
+        # The Admin role manages people and roles; it must not be able to make
+        # anybody (itself included) a superuser or hand out single permissions.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ("is_superuser", "user_permissions")
+        return readonly
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from portal.models import Department, Site, SiteCharger, User
+from portal.signals import demo_seeded
 from portal.staff_import import ImportResult, apply, validate
 
 DEMO_PASSWORD = "charge-demo-2026"  # noqa: S105 - printed on purpose, demo only
@@ -258,7 +259,7 @@ def seed() -> ImportResult:
     """Create or refresh the demo company. Safe to run any number of times."""
     _ensure_sites()
     _ensure_departments()
-    raw = [
+    raw: list[dict[str, str | int]] = [
         {
             "line": n,
             "email": p.email,
@@ -283,6 +284,7 @@ def seed() -> ImportResult:
         if not user.has_usable_password():
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
+    demo_seeded.send(sender=Site)
     return result
 
 

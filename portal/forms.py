@@ -1,15 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.models import LoginFailure
+from portal.models import LoginFailure, User
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -46,7 +47,11 @@ class LoginForm(AuthenticationForm):
             LoginFailure.record(username=username, ip=ip)
             self._raise_if_locked(username, ip)
             raise
-        LoginFailure.clear(username=username, ip=ip)
+        # clean() also runs when a field is missing (no password typed): only a
+        # real success may wipe the failures, or an empty password would reset
+        # the count and make the lockout useless.
+        if self.user_cache is not None:
+            LoginFailure.clear(username=username, ip=ip)
         return cleaned
 
     def _raise_if_locked(self, username: str, ip: str | None) -> None:
@@ -65,3 +70,15 @@ class LoginForm(AuthenticationForm):
             % {"minutes": minutes},
             code="locked_out",
         )
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Django's reset form, also for people who never had a password.
+
+    Django skips accounts with an unusable password, but the staff import
+    creates exactly those: "Forgot your password?" is how imported people set
+    their first one. Inactive accounts still get nothing.
+    """
+
+    def get_users(self, email: str) -> Iterator[User]:
+        yield from User.objects.filter(email__iexact=email.strip(), is_active=True)

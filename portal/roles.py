@@ -6,7 +6,7 @@ never for group names, so an admin can also build custom groups.
 
 from __future__ import annotations
 
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,3 +33,57 @@ BOOK_VISITORS = "portal.book_visitor_charging"
 VIEW_DEPARTMENT_REPORTS = "portal.view_department_reports"
 VIEW_ALL_REPORTS = "portal.view_all_reports"
 ASSIGN_BOOKINGS = "portal.assign_bookings"
+
+# What each role may do. Migration 0002 created the groups from a copy of
+# this table; ensure_role_groups() keeps them there.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.EMPLOYEE: [BOOK_CHARGING],
+    Role.RECEPTIONIST: [BOOK_VISITORS],
+    Role.MANAGER: [VIEW_DEPARTMENT_REPORTS],
+    Role.FINANCE: [VIEW_ALL_REPORTS, ASSIGN_BOOKINGS],
+    Role.ADMIN: [
+        BOOK_VISITORS,
+        VIEW_ALL_REPORTS,
+        ASSIGN_BOOKINGS,
+        "portal.add_user",
+        "portal.change_user",
+        "portal.view_user",
+        *(
+            f"portal.{action}_{model}"
+            for model in ("department", "employee", "site", "sitecharger")
+            for action in ("add", "change", "delete", "view")
+        ),
+        "auth.view_group",
+        # The scheduled jobs' health, their runs, the sync's runs and the
+        # monthly report deliveries; "change" lets an admin run a job now.
+        "reports.view_scheduledjob",
+        "reports.change_scheduledjob",
+        "reports.view_jobrun",
+        "reports.view_reportdelivery",
+        "bookings.view_syncrun",
+    ],
+}
+
+
+def ensure_role_groups(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create any missing role group and give it any missing permission.
+
+    Runs after every migrate and flush (post_migrate), so the roles come back
+    when a test database is emptied or someone deletes a group. Permissions
+    an admin added to a group are kept.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(
+            name=GROUP_NAMES[role]
+        )
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            permission = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
+            if permission is not None:
+                group.permissions.add(permission)

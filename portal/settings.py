@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +26,12 @@ if DEBUG:
     )
 else:
     # No default: production refuses to start without a real secret.
-    SECRET_KEY = env.str("SECRET_KEY")
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. With DEBUG=false the portal needs a long "
+            "random secret key in the environment (see README, Production)."
+        )
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -135,7 +141,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic puts the files whitenoise serves with DEBUG off.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -239,12 +246,28 @@ PETITMONDE_SANDBOX_RATE_LIMIT = env.int("PETITMONDE_SANDBOX_RATE_LIMIT", default
 PETITMONDE_SANDBOX_MONTHLY_QUOTA = env.int(
     "PETITMONDE_SANDBOX_MONTHLY_QUOTA", default=10000
 )
+# Seconds (of sandbox time) from creation to PENDING, and from PENDING to
+# CONFIRMED.
+PETITMONDE_SANDBOX_PENDING_AFTER = env.int(
+    "PETITMONDE_SANDBOX_PENDING_AFTER", default=2
+)
+PETITMONDE_SANDBOX_CONFIRM_AFTER = env.int(
+    "PETITMONDE_SANDBOX_CONFIRM_AFTER", default=3
+)
+
+# --- Bookings ------------------------------------------------------------------
+# After a create without a clear answer, how long to wait before looking the
+# booking up a second time (seconds).
+BOOKING_LOOKUP_RETRY_SECONDS = env.float("BOOKING_LOOKUP_RETRY_SECONDS", default=2.0)
+# A booking whose status is due to move is asked about at most this often.
+BOOKING_REFRESH_SECONDS = env.int("BOOKING_REFRESH_SECONDS", default=30)
+# The scheduled sync runs this often; it also refreshes every other booking.
+SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
 
 # --- Booking sync, reports and scheduled jobs ----------------------------------
 # The sync reads bookings created in the last SYNC_WINDOW_DAYS days (plus every
 # booking still unfinished), every SYNC_INTERVAL_MINUTES, and stops early
 # rather than spend more than SYNC_MAX_QUOTA_SHARE of the API's monthly quota.
-SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
 SYNC_WINDOW_DAYS = env.int("SYNC_WINDOW_DAYS", default=90)
 SYNC_MAX_QUOTA_SHARE = env.float("SYNC_MAX_QUOTA_SHARE", default=0.30)
 # Finance/HR addresses that get the all-department report every month.

@@ -2,31 +2,55 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from portal import views
-from portal.forms import LoginForm
+from portal.forms import LoginForm, PortalPasswordResetForm
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "login/",
-        login_not_required(
-            auth_views.LoginView.as_view(
-                authentication_form=LoginForm, redirect_authenticated_user=True
-            )
+        auth_views.LoginView.as_view(
+            authentication_form=LoginForm, redirect_authenticated_user=True
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # One login form for everybody, so the lockout cannot be side-stepped.
+    # Logging out when already logged out (a second tab) must not send the
+    # person through the login page to a GET of this POST-only view.
     path(
-        "admin/login/",
-        login_not_required(
-            RedirectView.as_view(pattern_name="login", query_string=True)
-        ),
+        "logout/",
+        login_not_required(auth_views.LogoutView.as_view()),
+        name="logout",
     ),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            form_class=PortalPasswordResetForm,
+            subject_template_name="emails/password_reset_subject.txt",
+            email_template_name="emails/password_reset.txt",
+            html_email_template_name="emails/password_reset.html",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    # One login form for everybody, so the lockout cannot be side-stepped.
+    path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
+    path("sandbox/api/v1/client/", include("bookings.sandbox.urls")),
     path("reports/", include("reports.urls")),
 ]

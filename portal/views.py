@@ -3,12 +3,14 @@ from __future__ import annotations
 import logging
 
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.db.utils import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_not_required
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
@@ -31,3 +33,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("Health check: database unreachable")
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@login_not_required
+@require_GET
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Stands in for the admin's own login page, which has no lockout."""
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        # The admin sends a logged-in non-admin here; the portal's login page
+        # would send them straight back to the admin, round and round.
+        raise PermissionDenied
+    query = request.GET.urlencode()
+    return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import responses
 from django.test import Client
+from pytest_django.fixtures import Settings as SettingsFixture
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
+
+pytest_plugins = ["bookings.sandbox.testing"]
 
 PASSWORD = "a-long-test-password-1"
 
@@ -26,8 +28,8 @@ def _no_network() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings: Any) -> None:
-    # The personas get real passwords; the real hasher is slow on purpose.
+def _fast_password_hashing(settings: SettingsFixture) -> None:
+    # The real hasher is slow on purpose; tests log in hundreds of times.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

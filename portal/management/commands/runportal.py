@@ -23,12 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        print_logins(self.stdout.write)
-        self.stdout.write(f"Open http://{options['addrport']}/ in your browser.")
         # The autoreloader runs this command again in a child process
-        # (RUN_MAIN=true); only the outer one starts the jobs.
+        # (RUN_MAIN=true) after every code change: print the logins and start
+        # the scheduled jobs once.
         jobs = None
         if os.environ.get("RUN_MAIN") != "true":
+            print_logins(self.stdout.write)
+            self.stdout.write(f"Open http://{options['addrport']}/ in your browser.")
             manage = str(settings.BASE_DIR / "manage.py")
             jobs = subprocess.Popen([sys.executable, manage, "run_jobs", "--loop"])
         try:

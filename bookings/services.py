@@ -1,0 +1,343 @@
+"""Flows that span the API and the database.
+
+No database transaction is ever held open across an HTTP call. A new booking
+is first written locally as SUBMITTING (in a short transaction where the caller
+also checks its rules), then sent, then completed from the API's answer or
+removed. When the answer is ambiguous (timeout, dropped connection, 5xx), the
+booking is looked up by its external_id before anything is sent again (Part
+B3), so the portal never books twice and never keeps a booking the API lacks.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from bookings.models import Booking
+from bookings.petitmonde import (
+    BookingRequest,
+    PetitmondeClient,
+    PetitmondeError,
+    RemoteBooking,
+    get_client,
+)
+from bookings.statuses import BookingStatus
+from bookings.window import read_window
+from portal.models import User
+
+logger = logging.getLogger(__name__)
+
+# How far around our own clock the API's created_at may lie when we look a
+# booking up after an ambiguous create.
+LOOKUP_MARGIN = timedelta(minutes=5)
+
+
+class BookingFailed(Exception):
+    """Nothing was booked (or cancelled). `message` is for the person."""
+
+    def __init__(self, message: str, *, error: PetitmondeError | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error
+
+    @property
+    def conflict(self) -> bool:
+        """The charger was taken for this time: offer the others again."""
+        return self.error is not None and self.error.conflict
+
+
+class BookingUncertain(Exception):
+    """The API could not tell us whether the booking exists; we will find out."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def explain(error: PetitmondeError) -> str:
+    """What a person should read when the API refused or failed."""
+    if error.conflict:
+        return _("That charger was just taken for this time.")
+    if error.auth_failed:
+        # The key or the account is broken: nobody can book until an admin acts.
+        logger.error(
+            "Petitmonde refused our credentials (HTTP %s): %s",
+            error.status,
+            error.message,
+        )
+        return _(
+            "Booking is unavailable at the moment; the administrator has been told."
+        )
+    if error.rate_limited:
+        seconds = int(error.retry_after or 60)
+        return ngettext(
+            "The booking service is busy. Please try again in %(seconds)d second.",
+            "The booking service is busy. Please try again in %(seconds)d seconds.",
+            seconds,
+        ) % {"seconds": seconds}
+    if error.not_found:
+        return _("The booking service no longer knows that charger or booking.")
+    if error.status == 400:
+        return _("The booking service refused: %(reason)s") % {
+            "reason": error.message.rstrip(".") + "."
+        }
+    return _(
+        "The booking service is not answering properly at the moment. "
+        "Nothing was changed; please try again in a few minutes."
+    )
+
+
+def booking_request(booking: Booking) -> BookingRequest:
+    return BookingRequest(
+        location_id=booking.location_id,
+        evse_uid=booking.evse_uid,
+        connector_id=booking.connector_id or None,
+        reservation_start=booking.reservation_start,
+        reservation_end=booking.reservation_end,
+        external_id=booking.external_id,
+        token_strategy=booking.token_strategy,
+        customer_id=booking.customer_id or None,
+        token_id=booking.token_id or None,
+    )
+
+
+def record_remote(booking: Booking, remote: RemoteBooking) -> None:
+    """Save what the API says about a booking."""
+    booking.apply_remote(remote)
+    booking.last_synced_at = timezone.now()
+    booking.save()
+
+
+def send_booking(
+    booking: Booking,
+    *,
+    client: PetitmondeClient | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Booking:
+    """Create a SUBMITTING booking in the API and record the true outcome.
+
+    Returns the booking as the API has it. Raises BookingFailed when nothing
+    was booked (the local row is gone), BookingUncertain when the API cannot
+    tell yet (the row stays SUBMITTING and `resolve_submitting` settles it).
+    """
+    assert booking.status == BookingStatus.SUBMITTING
+    client = client or get_client()
+    try:
+        remote = client.create_booking(booking_request(booking))
+    except PetitmondeError as error:
+        if not error.ambiguous:
+            booking.delete()
+            raise BookingFailed(explain(error), error=error) from error
+        logger.warning("Create of %s was ambiguous (%s); looking it up", booking, error)
+        return _settle(booking, client=client, error=error, sleep=sleep)
+    record_remote(booking, remote)
+    return booking
+
+
+def resolve_submitting(
+    booking: Booking,
+    *,
+    client: PetitmondeClient | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Booking:
+    """Settle a booking whose create had no clear answer: adopt it or drop it."""
+    return _settle(booking, client=client or get_client(), error=None, sleep=sleep)
+
+
+def _settle(
+    booking: Booking,
+    *,
+    client: PetitmondeClient,
+    error: PetitmondeError | None,
+    sleep: Callable[[float], None],
+) -> Booking:
+    try:
+        remote = find_by_external_id(booking, client=client)
+        if remote is None:
+            # A create still in flight may land a moment later: look once more.
+            sleep(settings.BOOKING_LOOKUP_RETRY_SECONDS)
+            remote = find_by_external_id(booking, client=client)
+    except PetitmondeError as lookup_error:
+        logger.warning("Could not look %s up: %s", booking, lookup_error)
+        raise BookingUncertain(
+            _(
+                "The booking service did not answer clearly, and we cannot check "
+                "yet whether the booking was made. It is shown as “being sent” "
+                "until we know; nothing will be booked twice."
+            )
+        ) from lookup_error
+    if remote is None:
+        booking.delete()
+        raise BookingFailed(
+            _(
+                "The booking service did not answer in time and has no record of "
+                "this booking, so nothing was booked. Please try again."
+            ),
+            error=error,
+        )
+    record_remote(booking, remote)
+    return booking
+
+
+def find_by_external_id(
+    booking: Booking, *, client: PetitmondeClient
+) -> RemoteBooking | None:
+    """The API's booking with this booking's external_id, made since we wrote it."""
+    read = read_window(
+        client,
+        start=booking.created_at - LOOKUP_MARGIN,
+        end=timezone.now() + LOOKUP_MARGIN,
+    )
+    matches = [
+        remote
+        for remote in read.bookings
+        if remote.external_id == booking.external_id
+        and remote.evse_uid in (None, booking.evse_uid)
+    ]
+    # Another tool may have reused the reference; ours has our window.
+    matches.sort(
+        key=lambda r: (
+            r.reservation_start != booking.reservation_start,
+            r.status == BookingStatus.CANCELLED,
+        )
+    )
+    return matches[0] if matches else None
+
+
+def cancel_booking(
+    *,
+    booking: Booking,
+    by: User,
+    reason: str,
+    client: PetitmondeClient | None = None,
+) -> Booking:
+    """Cancel in the API and record its answer. Raises BookingFailed if not done.
+
+    Cancel is never blindly retried: after an unclear answer (or a refusal that
+    may just mean someone else cancelled first), the booking is read back and
+    its true status recorded.
+    """
+    if booking.status == BookingStatus.CANCELLED:
+        return booking
+    if not booking.is_cancellable or not booking.api_id:
+        raise BookingFailed(
+            _("This booking can no longer be cancelled: it is %(status)s.")
+            % {"status": booking.get_status_display()}
+        )
+    client = client or get_client()
+    try:
+        remote = client.cancel_booking(booking.api_id, reason=reason or None)
+    except PetitmondeError as error:
+        if not (error.ambiguous or error.status == 400):
+            raise BookingFailed(explain(error), error=error) from error
+        try:
+            remote = client.get_booking(booking.api_id)
+        except PetitmondeError as read_error:
+            raise BookingFailed(
+                _(
+                    "We could not reach the booking service to cancel. As far as "
+                    "we know the booking stands; please try again."
+                ),
+                error=read_error,
+            ) from read_error
+        record_remote(booking, remote)
+        if remote.status != BookingStatus.CANCELLED:
+            raise BookingFailed(
+                _("The booking was not cancelled: it is now %(status)s.")
+                % {"status": booking.get_status_display()},
+                error=error,
+            ) from error
+        return booking
+    booking.cancelled_by = by
+    record_remote(booking, remote)
+    return booking
+
+
+@dataclass(frozen=True)
+class Refresh:
+    refreshed: int
+    requests: int
+
+
+def needs_refresh(booking: Booking, now: datetime) -> bool:
+    """Whether the API may have news about this booking worth a request.
+
+    The monthly quota is small (10,000 requests), so a booking is only asked
+    about when its status is due to move: while waiting for confirmation, and
+    once its window has started or ended. The scheduled sync covers the rest.
+    """
+    if not booking.api_id or booking.status not in (
+        BookingStatus.REQUESTED,
+        BookingStatus.PENDING,
+        BookingStatus.CONFIRMED,
+        BookingStatus.ATTENDING,
+    ):
+        return False
+    age = now - booking.last_synced_at if booking.last_synced_at else None
+    fresh = timedelta(seconds=settings.BOOKING_REFRESH_SECONDS)
+    due = (
+        booking.status in (BookingStatus.REQUESTED, BookingStatus.PENDING)
+        or (
+            booking.status == BookingStatus.CONFIRMED
+            and booking.reservation_start <= now
+        )
+        or (
+            booking.status == BookingStatus.ATTENDING and booking.reservation_end <= now
+        )
+    )
+    if not due:
+        fresh = timedelta(minutes=settings.SYNC_INTERVAL_MINUTES)
+    return age is None or age >= fresh
+
+
+def refresh_bookings(
+    bookings: Iterable[Booking],
+    *,
+    client: PetitmondeClient | None = None,
+    now: datetime | None = None,
+) -> Refresh:
+    """Bring the given bookings up to date with as few requests as possible.
+
+    One due booking: one GET. Several: one list page over their creation
+    times, then a GET for any the page did not hold. An API failure leaves
+    every status as it was (never a guessed one).
+    """
+    now = now or timezone.now()
+    due = [b for b in bookings if needs_refresh(b, now)]
+    if not due:
+        return Refresh(0, 0)
+    client = client or get_client()
+    found: dict[str, RemoteBooking] = {}
+    requests = 0
+    try:
+        if len(due) > 1:
+            created = [b.remote_created_at or b.created_at for b in due]
+            page = client.list_bookings(
+                from_date=min(created) - timedelta(seconds=1),
+                to_date=max(created) + timedelta(seconds=1),
+                limit=100,
+            )
+            requests += 1
+            wanted = {b.api_id for b in due}
+            found = {r.id: r for r in page if r.id in wanted}
+        for booking in due:
+            if booking.api_id not in found:
+                found[str(booking.api_id)] = client.get_booking(str(booking.api_id))
+                requests += 1
+    except PetitmondeError as error:
+        logger.warning("Status refresh failed: %s", error)
+    refreshed = 0
+    for booking in due:
+        remote = found.get(str(booking.api_id))
+        if remote is not None:
+            record_remote(booking, remote)
+            refreshed += 1
+    return Refresh(refreshed, requests)

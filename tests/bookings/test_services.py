@@ -1,0 +1,472 @@
+"""The flows that span the API and the database, with the API answers mocked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+import responses
+from django.utils import timezone
+
+from bookings import services
+from bookings.models import Booking
+from bookings.petitmonde import PetitmondeClient
+from bookings.services import BookingFailed, BookingUncertain
+from bookings.statuses import BookingStatus
+from portal.models import User
+from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
+
+pytestmark = pytest.mark.django_db
+
+START = timezone.now().replace(microsecond=0) + timedelta(days=1)
+API_ID = "0b5f6a2e-3c1d-4e8f-9a7b-1c2d3e4f5a6b"
+
+
+@pytest.fixture
+def api() -> PetitmondeClient:
+    return make_client(FakeTime())
+
+
+def remote(**changes: Any) -> dict[str, Any]:
+    """A booking object as the API sends it."""
+    data: dict[str, Any] = {
+        "id": API_ID,
+        "status": "REQUESTED",
+        "status_updated_at": _iso(timezone.now()),
+        "created_at": _iso(timezone.now()),
+        "location_id": "DE-ENB-E700101",
+        "location_name": "Karlsruhe HQ – Garage P1",
+        "location_city": "Karlsruhe",
+        "evse_uid": "DE*ENB*E700101*1",
+        "connector_id": None,
+        "reservation_start": _iso(START),
+        "reservation_end": _iso(START + timedelta(hours=2)),
+        "external_id": "engineering-emp042-20260210",
+        "token_strategy": "driver_token",
+        "customer_id": "cust_emp042",
+        "cpo_reservation_id": None,
+        "client_price": 12.5,
+        "client_price_currency": "EUR",
+    }
+    data.update(changes)
+    return data
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def submitting(employee: User) -> Booking:
+    return Booking.objects.create(
+        origin=Booking.Origin.PORTAL,
+        attribution=Booking.Attribution.PORTAL,
+        employee=employee.employee,
+        department=employee.employee.department,
+        requested_by=employee,
+        site=employee.employee.home_site,
+        submission_key=uuid.uuid4(),
+        external_id="engineering-emp042-20260210",
+        location_id="DE-ENB-E700101",
+        evse_uid="DE*ENB*E700101*1",
+        reservation_start=START,
+        reservation_end=START + timedelta(hours=2),
+        token_strategy="driver_token",
+        customer_id="cust_emp042",
+        estimated_price=Decimal("12.00"),
+    )
+
+
+@pytest.fixture
+def confirmed(submitting: Booking) -> Booking:
+    submitting.api_id = API_ID
+    submitting.status = BookingStatus.CONFIRMED
+    submitting.last_synced_at = timezone.now()
+    submitting.save()
+    return submitting
+
+
+def no_sleep(seconds: float) -> None:
+    pass
+
+
+# --- send_booking ------------------------------------------------------------
+
+
+def test_created_booking_records_the_api_answer_and_sends_the_request(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", json=remote(), status=202)
+
+    services.send_booking(submitting, client=api)
+
+    submitting.refresh_from_db()
+    assert submitting.api_id == API_ID
+    assert submitting.status == BookingStatus.REQUESTED
+    assert submitting.client_price == Decimal("12.50")
+    assert submitting.location_name == "Karlsruhe HQ – Garage P1"
+    assert submitting.last_synced_at is not None
+    sent = api_mock.calls[0].request
+    assert sent.headers["X-API-Key"] == API_KEY
+    assert json.loads(sent.body) == {
+        "location_id": "DE-ENB-E700101",
+        "evse_uid": "DE*ENB*E700101*1",
+        "reservation_start": _iso(START),
+        "reservation_end": _iso(START + timedelta(hours=2)),
+        "external_id": "engineering-emp042-20260210",
+        "token_strategy": "driver_token",
+        "customer_id": "cust_emp042",
+    }
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (409, {"error": "EVSE not available for requested time"}, "just taken"),
+        (
+            400,
+            {"error": "Reservation must start at least 15 minutes from now"},
+            "refused: Reservation must start at least 15 minutes from now.",
+        ),
+        (404, {"error": "EVSE not found"}, "no longer knows that charger"),
+        (401, {"error": "Invalid or missing API key"}, "administrator has been told"),
+        (403, {"error": "Account suspended"}, "administrator has been told"),
+    ],
+)
+def test_refused_create_leaves_no_local_booking(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    submitting: Booking,
+    status: int,
+    body: dict[str, str],
+    expected: str,
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", json=body, status=status)
+
+    with pytest.raises(BookingFailed) as failure:
+        services.send_booking(submitting, client=api)
+
+    assert expected in failure.value.message
+    assert failure.value.conflict is (status == 409)
+    assert not Booking.objects.exists()
+    assert len(api_mock.calls) == 1  # a create is never retried
+
+
+def test_rate_limited_create_says_when_to_try_again(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings",
+        json={"error": "Rate limit exceeded. Retry after 45 seconds."},
+        status=429,
+        headers={"Retry-After": "45"},
+    )
+    with pytest.raises(BookingFailed, match="try again in 45 seconds"):
+        services.send_booking(submitting, client=api)
+    assert not Booking.objects.exists()
+
+
+def test_auth_failure_is_logged_without_the_key(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    submitting: Booking,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings", json={"error": "Invalid or missing API key"}, status=401
+    )
+    with caplog.at_level(logging.DEBUG), pytest.raises(BookingFailed):
+        services.send_booking(submitting, client=api)
+    assert "credentials" in caplog.text
+    assert API_KEY not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"body": requests.ReadTimeout()},
+        {"body": requests.ConnectionError("reset by peer")},
+        {"json": {"error": "Internal error"}, "status": 500},
+        {"json": {"error": "Bad gateway"}, "status": 502},
+    ],
+)
+def test_ambiguous_create_that_did_book_is_adopted_not_resent(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    submitting: Booking,
+    failure: dict[str, Any],
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", **failure)
+    someone_elses = remote(id="other", external_id="sales-emp7-20260210")
+    api_mock.get(
+        f"{BASE_URL}/bookings",
+        json={"bookings": [someone_elses, remote(status="PENDING")]},
+    )
+
+    services.send_booking(submitting, client=api, sleep=no_sleep)
+
+    submitting.refresh_from_db()
+    assert submitting.api_id == API_ID
+    assert submitting.status == BookingStatus.PENDING
+    posts = [c for c in api_mock.calls if c.request.method == "POST"]
+    assert len(posts) == 1
+    lookup = next(c.request for c in api_mock.calls if c.request.method == "GET")
+    assert "from_date=" in lookup.url
+    assert "to_date=" in lookup.url
+
+
+def test_ambiguous_create_that_did_not_book_is_dropped_after_a_second_look(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
+    slept: list[float] = []
+
+    with pytest.raises(BookingFailed, match="nothing was booked"):
+        services.send_booking(submitting, client=api, sleep=slept.append)
+
+    assert not Booking.objects.exists()
+    assert slept == [2.0]
+    assert sum(c.request.method == "GET" for c in api_mock.calls) == 2
+
+
+def test_booking_found_on_the_second_look_is_adopted(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": [remote()]})
+
+    services.send_booking(submitting, client=api, sleep=no_sleep)
+
+    assert Booking.objects.get().api_id == API_ID
+
+
+def test_reference_reused_by_another_tool_does_not_fool_the_lookup(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    elsewhere = remote(id="not-ours", evse_uid="DE*ION*E789012*1")
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": [elsewhere]})
+
+    with pytest.raises(BookingFailed):
+        services.send_booking(submitting, client=api, sleep=no_sleep)
+    assert not Booking.objects.exists()
+
+
+def test_unanswerable_create_stays_submitting_until_resolved(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings", body=requests.ConnectionError("down"))
+    api_mock.get(f"{BASE_URL}/bookings", body=requests.ConnectionError("down"))
+
+    with pytest.raises(BookingUncertain):
+        services.send_booking(submitting, client=api, sleep=no_sleep)
+
+    booking = Booking.objects.get()
+    assert booking.status == BookingStatus.SUBMITTING
+    assert booking.api_id is None
+
+    api_mock.replace(
+        responses.GET, f"{BASE_URL}/bookings", json={"bookings": [remote()]}
+    )
+    services.resolve_submitting(booking, client=api, sleep=no_sleep)
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.REQUESTED
+    assert booking.api_id == API_ID
+
+
+# --- cancel_booking -----------------------------------------------------------
+
+
+def test_cancel_sends_the_reason_and_records_the_fee(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json=remote(status="CANCELLED", client_price=3.0),
+    )
+
+    services.cancel_booking(
+        booking=confirmed, by=employee, reason="Plans changed", client=api
+    )
+
+    confirmed.refresh_from_db()
+    assert confirmed.status == BookingStatus.CANCELLED
+    assert confirmed.client_price == Decimal("3.00")
+    assert confirmed.cancelled_by == employee
+    assert json.loads(api_mock.calls[0].request.body) == {"reason": "Plans changed"}
+
+
+def test_cancel_refused_because_someone_else_cancelled_first_is_a_success(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json={"error": "Booking cannot be cancelled in current state"},
+        status=400,
+    )
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CANCELLED"))
+
+    services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+
+    confirmed.refresh_from_db()
+    assert confirmed.status == BookingStatus.CANCELLED
+
+
+def test_cancel_refused_because_charging_started_records_the_new_status(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json={"error": "Booking cannot be cancelled in current state"},
+        status=400,
+    )
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="ATTENDING"))
+
+    with pytest.raises(BookingFailed, match="charging"):
+        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+
+    confirmed.refresh_from_db()
+    assert confirmed.status == BookingStatus.ATTENDING
+
+
+def test_cancel_with_no_answer_reads_the_truth_back(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings/{API_ID}/cancel", body=requests.ReadTimeout())
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CANCELLED"))
+
+    services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
+    assert sum(c.request.method == "POST" for c in api_mock.calls) == 1
+
+
+def test_cancel_with_api_down_leaves_the_booking_as_it_was(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(f"{BASE_URL}/bookings/{API_ID}/cancel", body=requests.ReadTimeout())
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", body=requests.ConnectionError("down"))
+
+    with pytest.raises(BookingFailed, match="As far as we know the booking stands"):
+        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+
+
+def test_booking_that_ended_is_not_sent_to_cancel(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    confirmed.status = BookingStatus.COMPLETED
+    confirmed.save()
+    with pytest.raises(BookingFailed, match="no longer be cancelled"):
+        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+    assert not api_mock.calls
+
+
+# --- refresh_bookings -----------------------------------------------------------
+
+
+def test_one_booking_waiting_for_confirmation_costs_one_get(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, confirmed: Booking
+) -> None:
+    confirmed.status = BookingStatus.PENDING
+    confirmed.last_synced_at = timezone.now() - timedelta(minutes=5)
+    confirmed.save()
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CONFIRMED"))
+
+    result = services.refresh_bookings([confirmed], client=api)
+
+    assert result == services.Refresh(refreshed=1, requests=1)
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+
+
+def test_several_due_bookings_cost_one_list_page(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    confirmed.status = BookingStatus.REQUESTED
+    confirmed.last_synced_at = None
+    confirmed.save()
+    second = Booking.objects.create(
+        origin=Booking.Origin.PORTAL,
+        api_id="second",
+        status=BookingStatus.PENDING,
+        employee=employee.employee,
+        external_id="engineering-emp042-20260211",
+        location_id="DE-ENB-E700101",
+        evse_uid="DE*ENB*E700101*1",
+        reservation_start=START + timedelta(days=1),
+        reservation_end=START + timedelta(days=1, hours=1),
+    )
+    api_mock.get(
+        f"{BASE_URL}/bookings",
+        json={
+            "bookings": [
+                remote(status="CONFIRMED"),
+                remote(
+                    id="second",
+                    status="CANCELLED",
+                    external_id="engineering-emp042-20260211",
+                ),
+            ]
+        },
+    )
+
+    result = services.refresh_bookings([confirmed, second], client=api)
+
+    assert result == services.Refresh(refreshed=2, requests=1)
+    assert set(Booking.objects.values_list("status", flat=True)) == {
+        BookingStatus.CONFIRMED,
+        BookingStatus.CANCELLED,
+    }
+
+
+def test_confirmed_booking_far_ahead_and_fresh_is_not_asked_about(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, confirmed: Booking
+) -> None:
+    confirmed.last_synced_at = timezone.now() - timedelta(minutes=2)
+    confirmed.save()
+    assert services.refresh_bookings([confirmed], client=api).requests == 0
+    assert not api_mock.calls
+
+
+def test_refresh_failure_keeps_the_known_status(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, confirmed: Booking
+) -> None:
+    confirmed.status = BookingStatus.PENDING
+    confirmed.last_synced_at = None
+    confirmed.save()
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json={"error": "x"}, status=500)
+
+    result = services.refresh_bookings([confirmed], client=api)
+
+    assert result.refreshed == 0
+    assert Booking.objects.get().status == BookingStatus.PENDING

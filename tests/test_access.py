@@ -1,0 +1,326 @@
+"""Who may open which URL: every URL of the project, for every persona.
+
+The table ``ACCESS`` below lists every named URL of the project (found by
+walking the URL resolver) and says, for each persona of ``tests/conftest.py``,
+what it gets. ``test_every_url_is_in_the_table`` fails as soon as a URL exists
+that the table does not know, so every new view must be registered here.
+
+How to register a new URL
+-------------------------
+Add an entry keyed by the name you would give ``reverse()`` (with its
+namespace: ``"bookings:detail"``)::
+
+    # staff with the role get 200, every other persona 403
+    "reports:department": Rule(ok={"manager", "finance"}),
+
+    # an object of one person: the owner gets 200, people who may not see it
+    # get 404 (``visible_to`` + ``get_object_or_404``), the rest 403
+    "bookings:detail": Rule(
+        ok={"employee"},
+        not_found={"colleague", "outsider"},
+        owner=lambda get: BookingFactory(employee=get("employee")),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+
+    # a POST-only action that redirects when it worked
+    "bookings:cancel": Rule(ok={"employee"}, method="post", ok_status=302, ...),
+
+- ``ok``: personas that get ``ok_status`` (200 unless said otherwise).
+- ``not_found``: personas that must get 404; needs ``owner``.
+- every other persona must get 403.
+- ``owner``: called with ``get`` (``get("employee")`` returns that persona, or
+  any other fixture by name) before the request; it creates the object the URL
+  shows. ``kwargs`` is then called with that object; without ``owner`` it is a
+  plain dict (sample values for the pattern's parameters).
+- ``public=True`` for the few URLs that need no login; a logged-out visitor
+  then gets ``anonymous_status``. Everything else must send a logged-out
+  visitor to ``/login/?next=…``.
+
+What is not in the table: everything under ``admin/`` (the Django admin
+checks its own permissions; tests/portal/test_admin.py covers it, and
+tests/portal/test_login.py covers our ``/admin/login/`` stand-in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+PERSONAS = (
+    "employee",
+    "colleague",
+    "outsider",
+    "receptionist",
+    "manager",
+    "finance",
+    "admin_user",
+)
+EVERYONE = frozenset(PERSONAS)
+
+# Route prefixes left out of the table, and why.
+SKIPPED = {
+    "admin/": "the Django admin: tests/portal/test_admin.py and test_login.py",
+}
+
+Get = Callable[[str], Any]
+Kwargs = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    ok: Iterable[str]
+    not_found: Iterable[str] = ()
+    ok_status: int = 200
+    method: str = "get"
+    data: Mapping[str, Any] = field(default_factory=dict)
+    kwargs: Kwargs = field(default_factory=dict)
+    owner: Callable[[Get], Any] | None = None
+    public: bool = False
+    anonymous_status: int = 200
+
+    @property
+    def ok_set(self) -> frozenset[str]:
+        return frozenset(self.ok)
+
+    @property
+    def not_found_set(self) -> frozenset[str]:
+        return frozenset(self.not_found)
+
+    def expected(self, persona: str) -> int:
+        if persona in self.ok_set:
+            return self.ok_status
+        if persona in self.not_found_set:
+            return 404
+        return 403
+
+    def url(self, name: str, get: Get) -> str:
+        """The URL to request, creating the owner's object first if any."""
+        if self.owner is not None:
+            assert callable(self.kwargs), f"{name}: owner needs kwargs=lambda obj: …"
+            kwargs = self.kwargs(self.owner(get))
+        else:
+            assert not callable(self.kwargs), f"{name}: kwargs=callable needs owner"
+            kwargs = self.kwargs
+        return reverse(name, kwargs=dict(kwargs))
+
+    def request(self, client: Client, url: str) -> Any:
+        return getattr(client, self.method)(url, self.data)
+
+
+REPORT_READERS = frozenset({"manager", "finance", "admin_user"})
+ALL_REPORTS = frozenset({"finance", "admin_user"})
+
+
+def _unattributed_booking(get: Get) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    from bookings.models import Booking
+
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    return Booking.objects.create(
+        api_id="access-test",
+        origin=Booking.Origin.API,
+        location_id="DE-ENB-E700101",
+        evse_uid="DE*ENB*E700101*1",
+        reservation_start=start,
+        reservation_end=start + timedelta(hours=2),
+        status=Booking.Status.COMPLETED,
+    )
+
+
+ACCESS: dict[str, Rule] = {
+    "home": Rule(ok=EVERYONE),
+    "healthz": Rule(ok=EVERYONE, public=True),
+    # A logged-in person opening the login page is sent home.
+    "login": Rule(ok=EVERYONE, ok_status=302, public=True),
+    "logout": Rule(
+        ok=EVERYONE, method="post", ok_status=302, public=True, anonymous_status=302
+    ),
+    "password_reset": Rule(ok=EVERYONE, public=True),
+    "password_reset_done": Rule(ok=EVERYONE, public=True),
+    # A made-up token shows the "link no longer works" page.
+    "password_reset_confirm": Rule(
+        ok=EVERYONE, public=True, kwargs={"uidb64": "MQ", "token": "made-up-token"}
+    ),
+    "password_reset_complete": Rule(ok=EVERYONE, public=True),
+    # --- reports: managers see the departments they manage, finance (and the
+    # Admin role, which holds the finance permissions) every one.
+    "reports:index": Rule(ok=REPORT_READERS),
+    "reports:index_csv": Rule(ok=REPORT_READERS),
+    "reports:index_chart": Rule(ok=REPORT_READERS),
+    "reports:summary": Rule(ok=ALL_REPORTS),
+    "reports:summary_csv": Rule(ok=ALL_REPORTS),
+    "reports:unattributed": Rule(ok=ALL_REPORTS),
+    "reports:unattributed_csv": Rule(ok=ALL_REPORTS),
+    "reports:booking_assign": Rule(
+        ok=ALL_REPORTS, owner=_unattributed_booking, kwargs=lambda b: {"pk": b.pk}
+    ),
+    # Sales: the manager manages engineering only, so sales is a 404 to them.
+    "reports:department": Rule(
+        ok=ALL_REPORTS,
+        not_found={"manager"},
+        owner=lambda get: get("sales"),
+        kwargs=lambda department: {"code": department.code},
+    ),
+    "reports:department_chart": Rule(
+        ok=ALL_REPORTS,
+        not_found={"manager"},
+        owner=lambda get: get("sales"),
+        kwargs=lambda department: {"code": department.code},
+    ),
+    "reports:department_csv": Rule(
+        ok=ALL_REPORTS,
+        not_found={"manager"},
+        owner=lambda get: get("sales"),
+        kwargs=lambda department: {"code": department.code, "table": "employees"},
+    ),
+}
+
+
+def walk(
+    patterns: Iterable[URLPattern | URLResolver], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
+    """(name, route) of every URL pattern, with namespaces, recursively."""
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}{entry.namespace}:"
+            yield from walk(entry.url_patterns, route, ns)
+        else:
+            # An unnamed URL cannot be registered: the test asks for a name.
+            name = f"{namespace}{entry.name}" if entry.name else f"<unnamed {route}>"
+            yield name, route
+
+
+def project_urls(urlconf: str | None = None) -> dict[str, str]:
+    return {
+        name: route
+        for name, route in walk(get_resolver(urlconf).url_patterns)
+        if not route.startswith(tuple(SKIPPED))
+    }
+
+
+def login_redirect(path: str) -> str:
+    return f"/login/?next={quote(path, safe='/')}"
+
+
+def check(rule: Rule, name: str, persona: str | None, client: Client, get: Get) -> None:
+    """Request the URL as the persona (None: logged out) and check the status."""
+    user = get(persona) if persona else None
+    url = rule.url(name, get)
+    if user is not None:
+        client.force_login(user)
+    response = rule.request(client, url)
+    if persona is None and not rule.public:
+        assert response.status_code == 302, f"{name} must need a login"
+        assert response["Location"] == login_redirect(url)
+        return
+    expected = rule.anonymous_status if persona is None else rule.expected(persona)
+    assert response.status_code == expected, (
+        f"{name} as {persona or 'logged out'}: {response.status_code}, "
+        f"expected {expected}"
+    )
+
+
+def check_table(table: Mapping[str, Rule]) -> None:
+    for name, rule in table.items():
+        assert rule.ok_set <= EVERYONE, f"{name}: unknown persona in ok"
+        assert rule.not_found_set <= EVERYONE, f"{name}: unknown persona in not_found"
+        assert not rule.ok_set & rule.not_found_set, f"{name}: ok and not_found overlap"
+        assert rule.owner or not rule.not_found_set, f"{name}: not_found needs owner"
+        assert rule.method in ("get", "post"), f"{name}: method get or post"
+
+
+# --- the project's URLs --------------------------------------------------------
+
+
+def test_every_url_is_in_the_table() -> None:
+    missing = sorted(set(project_urls()) - set(ACCESS))
+    assert missing == [], (
+        f"URLs without an entry in tests/test_access.py ACCESS: {missing}. "
+        "Register them (see the module docstring)."
+    )
+
+
+def test_table_has_no_urls_that_do_not_exist() -> None:
+    assert sorted(set(ACCESS) - set(project_urls())) == []
+
+
+def test_table_is_consistent() -> None:
+    check_table(ACCESS)
+
+
+def test_admin_is_the_only_skipped_part() -> None:
+    everything = dict(walk(get_resolver().url_patterns))
+    skipped = {n for n, r in everything.items() if r.startswith(tuple(SKIPPED))}
+    assert skipped  # the admin is there, and left to its own tests
+    assert all(r.startswith("admin/") for n, r in everything.items() if n in skipped)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_logged_out_visitor(
+    name: str, client: Client, request: pytest.FixtureRequest
+) -> None:
+    check(ACCESS[name], name, None, client, request.getfixturevalue)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_persona(
+    name: str, persona: str, client: Client, request: pytest.FixtureRequest
+) -> None:
+    check(ACCESS[name], name, persona, client, request.getfixturevalue)
+
+
+# --- the checker itself, on a URLconf made for it --------------------------------
+# Nothing in the portal gives a 403 or 404 yet; this shows those branches work.
+
+DEMO_URLCONF = "tests.access_demo_urls"
+DEMO_ACCESS: dict[str, Rule] = {
+    "all_reports": Rule(ok={"finance", "admin_user"}),
+    "employee_card": Rule(
+        ok={"employee", "colleague", "receptionist", "manager"},
+        not_found={"outsider", "finance", "admin_user"},
+        owner=lambda get: get("employee").employee,
+        kwargs=lambda employee: {"employee_id": employee.employee_id},
+    ),
+}
+
+
+def test_demo_table_covers_the_demo_urls() -> None:
+    assert set(DEMO_ACCESS) <= set(project_urls(DEMO_URLCONF))
+    check_table(DEMO_ACCESS)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(DEMO_URLCONF)
+@pytest.mark.parametrize("persona", [*PERSONAS, None])
+@pytest.mark.parametrize("name", sorted(DEMO_ACCESS))
+def test_checker_sees_403_404_and_login_redirects(
+    name: str, persona: str | None, client: Client, request: pytest.FixtureRequest
+) -> None:
+    check(DEMO_ACCESS[name], name, persona, client, request.getfixturevalue)
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(DEMO_URLCONF)
+def test_checker_fails_on_a_wrong_table(
+    client: Client, request: pytest.FixtureRequest
+) -> None:
+    wrong = Rule(
+        ok={"outsider"},
+        owner=DEMO_ACCESS["employee_card"].owner,
+        kwargs=DEMO_ACCESS["employee_card"].kwargs,
+    )
+    with pytest.raises(AssertionError, match="as outsider: 404, expected 200"):
+        check(wrong, "employee_card", "outsider", client, request.getfixturevalue)
