@@ -178,6 +178,8 @@ _email_options = {
 if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
     _email_options.setdefault("timeout", 20)
 MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_options}}
+# Where people reach the portal: links in e-mails sent by jobs and commands.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ev-portal@example.com")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -263,6 +265,10 @@ BOOKING_LOOKUP_RETRY_SECONDS = env.float("BOOKING_LOOKUP_RETRY_SECONDS", default
 BOOKING_REFRESH_SECONDS = env.int("BOOKING_REFRESH_SECONDS", default=30)
 # The scheduled sync runs this often; it also refreshes every other booking.
 SYNC_INTERVAL_MINUTES = env.int("SYNC_INTERVAL_MINUTES", default=15)
+# Chargers are searched within this distance of a site (km, the API allows 200).
+BOOKING_SEARCH_RADIUS_KM = env.int("BOOKING_SEARCH_RADIUS_KM", default=15)
+# A charger picked from the results must be confirmed within this time.
+BOOKING_OFFER_MAX_AGE_SECONDS = env.int("BOOKING_OFFER_MAX_AGE_SECONDS", default=1800)
 
 # --- Booking sync, reports and scheduled jobs ----------------------------------
 # The sync reads bookings created in the last SYNC_WINDOW_DAYS days (plus every

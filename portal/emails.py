@@ -1,0 +1,77 @@
+"""E-mails as subject/text/html template triplets under templates/emails/."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+# (filename, content, mimetype)
+Attachment = tuple[str, bytes | str, str]
+
+
+def build_email(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    to: Sequence[str],
+    attachments: Sequence[Attachment] = (),
+) -> EmailMultiAlternatives:
+    """Render emails/<template>_subject.txt, <template>.txt and <template>.html."""
+    context = {"base_url": settings.PORTAL_BASE_URL.rstrip("/"), **context}
+    subject = render_to_string(f"emails/{template}_subject.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=render_to_string(f"emails/{template}.txt", context),
+        to=list(to),
+    )
+    message.attach_alternative(
+        render_to_string(f"emails/{template}.html", context), "text/html"
+    )
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
+    return message
+
+
+def send_email(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    to: Sequence[str],
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """Send now. A mail server failure is logged, never shown as a crash."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    message = build_email(
+        template=template, context=context, to=recipients, attachments=attachments
+    )
+    try:
+        message.send()
+    except Exception:
+        # Mail is a courtesy here: the booking stands whether or not the
+        # server took the message, so log it for the admin and go on.
+        logger.exception("Could not send the %s e-mail to %s", template, recipients)
+
+
+def send_email_on_commit(
+    *,
+    template: str,
+    context: Mapping[str, Any],
+    to: Sequence[str],
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """Send once the current transaction has committed (never for a rollback)."""
+    transaction.on_commit(
+        lambda: send_email(
+            template=template, context=context, to=to, attachments=attachments
+        )
+    )
