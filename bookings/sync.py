@@ -620,8 +620,10 @@ def _read_and_write(
         )
         result.counts.add(counts)
         result.complete &= read.complete
+        local = timezone.localtime
         progress(
-            f"{lo:%Y-%m-%d %H:%M} – {hi:%Y-%m-%d %H:%M}: {len(read.bookings)} "
+            f"{local(lo):%Y-%m-%d %H:%M} – {local(hi):%Y-%m-%d %H:%M}: "
+            f"{len(read.bookings)} "
             f"bookings in {read.requests} requests; {counts.created} new, "
             f"{counts.updated} changed, {counts.unchanged} unchanged"
             + ("" if read.complete else " (incomplete: see the log)")
