@@ -16,7 +16,6 @@ class MonthForm(forms.Form):
         label=_("Month"),
         max_length=7,
         widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
-        help_text=_("Year and month, e.g. 2026-11."),
     )
 
     def clean_month(self) -> Month:
