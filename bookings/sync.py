@@ -52,6 +52,7 @@ Quota
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -214,8 +215,11 @@ class Attributor:
     def _candidate_visits(self, remotes: list[RemoteBooking]) -> list[Visit]:
         starts = [r.reservation_start for r in remotes if r.reservation_start]
         ends = [r.reservation_end for r in remotes if r.reservation_end]
-        sites = {self.directory.site_of_evse.get(r.evse_uid or "") for r in remotes}
-        sites.discard(None)
+        sites = {
+            site
+            for r in remotes
+            if (site := self.directory.site_of_evse.get(r.evse_uid or "")) is not None
+        }
         if not (starts and ends and sites):
             return []
         return list(
@@ -266,31 +270,29 @@ class Attributor:
 # --- writing ------------------------------------------------------------------
 
 
-def _field_normalisers() -> dict[str, Callable[[Any], Any]]:
-    """Values as the database will hand them back, so comparisons are exact."""
-    normalisers: dict[str, Callable[[Any], Any]] = {}
+@functools.cache
+def _column_shapes() -> dict[str, tuple[str, Any]]:
+    """How the Booking columns store what the API sends: decimal places, length."""
+    shapes: dict[str, tuple[str, Any]] = {}
     for name in REMOTE_FIELDS:
-        model_field = Booking._meta.get_field(name)
-        if isinstance(model_field, models.DecimalField):
-            exponent = Decimal(1).scaleb(-model_field.decimal_places)
-            normalisers[name] = lambda v, e=exponent: v.quantize(e)
-        elif isinstance(model_field, models.CharField) and model_field.max_length:
-            normalisers[name] = lambda v, n=model_field.max_length: str(v)[:n]
-    return normalisers
-
-
-_NORMALISERS: dict[str, Callable[[Any], Any]] | None = None
+        field = Booking._meta.get_field(name)
+        if isinstance(field, models.DecimalField):
+            shapes[name] = ("decimal", Decimal(1).scaleb(-(field.decimal_places or 0)))
+        elif isinstance(field, models.CharField) and field.max_length:
+            shapes[name] = ("text", field.max_length)
+    return shapes
 
 
 def stored_values(remote: RemoteBooking) -> dict[str, Any]:
-    """`remote_fields`, shaped as the Booking columns store them."""
-    global _NORMALISERS
-    if _NORMALISERS is None:
-        _NORMALISERS = _field_normalisers()
+    """`remote_fields`, shaped as the columns will hand them back, so that
+    comparing them with a stored row is exact (and a second run changes 0)."""
     values = remote_fields(remote)
-    for name, normalise in _NORMALISERS.items():
+    for name, (kind, shape) in _column_shapes().items():
         if name in values:
-            values[name] = normalise(values[name])
+            value = values[name]
+            values[name] = (
+                value.quantize(shape) if kind == "decimal" else str(value)[:shape]
+            )
     return values
 
 
@@ -373,8 +375,8 @@ def upsert_batch(
                 continue
             changes = {k: v for k, v in values.items() if row[k] != v}
             if not _keeps_its_attribution(row):
-                who = attributor.attribute(remote).values()
-                changes.update({k: v for k, v in who.items() if row[k] != v})
+                payer = attributor.attribute(remote).values()
+                changes.update({k: v for k, v in payer.items() if row[k] != v})
             if row["site_id"] is None and site is not None:
                 changes["site_id"] = site
             row.update(changes)
@@ -641,13 +643,15 @@ def _refresh_stragglers(
     progress: Callable[[str], None],
 ) -> None:
     """Unfinished bookings created before the window, fetched one by one."""
-    stragglers = list(
-        live_local_bookings()
+    stragglers = [
+        api_id
+        for api_id in live_local_bookings()
         .filter(
             Q(remote_created_at__lt=result.window_start) | Q(remote_created_at=None)
         )
         .values_list("api_id", flat=True)
-    )
+        if api_id
+    ]
     if not stragglers:
         return
     fetched = []

@@ -81,7 +81,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
         "last_error",
         "runs_link",
     ]
-    fields = readonly_fields
+    fields = tuple(readonly_fields)
     actions = ["run_soon"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -11,7 +11,7 @@ Every builder runs a fixed number of queries, whatever the amount of data.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
@@ -103,15 +103,18 @@ class Figures:
     spend: Decimal = ZERO
 
     @classmethod
-    def from_values(cls, values: dict[str, Any]) -> Figures:
-        money_fields = {"completed_amount", "spend"}
+    def from_values(cls, values: Mapping[str, Any]) -> Figures:
+        def count(name: str) -> int:
+            return int(values[name] or 0)
+
         return cls(
-            **{
-                f.name: money(values[f.name])
-                if f.name in money_fields
-                else int(values[f.name] or 0)
-                for f in fields(cls)
-            }
+            bookings=count("bookings"),
+            completed=count("completed"),
+            cancelled=count("cancelled"),
+            expired=count("expired"),
+            no_show=count("no_show"),
+            completed_amount=money(values["completed_amount"]),
+            spend=money(values["spend"]),
         )
 
     def __add__(self, other: Figures) -> Figures:
@@ -314,7 +317,7 @@ class DepartmentReport:
         }
         for i, m in enumerate(history):
             aggregates[f"h{i}"] = spend_sum(in_month(m))
-        per_employee = {
+        per_employee: dict[Any, Any] = {
             v["employee"]: v
             for v in self.bookings()
             .filter(in_months(history[0], self.month), employee__isnull=False)
@@ -460,7 +463,7 @@ class MonthOverview:
         bookings = reportable().filter(in_month(self.month))
         if not self.include_unattributed:
             bookings = bookings.filter(department__in=self.departments)
-        per_department = {
+        per_department: dict[int | None, Figures] = {
             v["department"]: Figures.from_values(v)
             for v in bookings.order_by()
             .values("department")
@@ -505,9 +508,11 @@ class MonthlySummary:
         )
         return int(values["count"]), money(values["amount"])
 
-    def rows(self, bookings: BookingQuerySet | None = None) -> Iterator[list[Any]]:
-        queryset = bookings if bookings is not None else self.bookings()
-        for b in queryset.iterator(chunk_size=2000):
+    def rows(self, bookings: Iterable[Booking] | None = None) -> Iterator[list[Any]]:
+        """Every row, or those of `bookings` (a page of them)."""
+        if bookings is None:
+            bookings = self.bookings().iterator(chunk_size=2000)
+        for b in bookings:
             yield [
                 local_date(b),
                 b.external_id,

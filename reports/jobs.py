@@ -51,9 +51,11 @@ OUTPUT_KEPT = 20_000  # characters of a run's output stored
 
 
 class Schedule(Protocol):
-    # Whether each missed due time gets its own run (monthly reports), or one
-    # run catches up all the missed ones (syncs, clean-ups).
-    catch_up_each: bool
+    @property
+    def catch_up_each(self) -> bool:
+        """Whether each missed due time gets its own run (monthly reports),
+        or one run catches up all the missed ones (syncs, clean-ups)."""
+        ...
 
     def next_after(self, moment: datetime) -> datetime: ...
 

@@ -1,12 +1,15 @@
-"""The tables of each report, as shown on the pages and downloaded as CSV."""
+"""The tables of each report, as shown on the pages and downloaded as CSV.
+
+Built per request (never at import time), so plain gettext is right here.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
-from bookings.models import BookingQuerySet
+from bookings.models import Booking
 from reports.figures import (
     ZERO,
     DepartmentReport,
@@ -288,7 +291,7 @@ def departments_table(
 
 
 def summary_table(
-    summary: MonthlySummary, bookings: BookingQuerySet | None = None
+    summary: MonthlySummary, bookings: Iterable[Booking] | None = None
 ) -> Table:
     count, amount = summary.totals
     return Table(
@@ -313,7 +316,7 @@ def summary_table(
     )
 
 
-def unattributed_table(bookings: BookingQuerySet) -> Table:
+def unattributed_table(bookings: Iterable[Booking]) -> Table:
     return Table(
         name="unattributed",
         caption=_("Unattributed bookings"),

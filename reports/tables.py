@@ -96,10 +96,6 @@ def display(value: Cell, column: Column) -> str:
         return formats.date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
 
-    @property
-    def header(self) -> list[str]:
-        return [str(column.label) for column in self.columns]
-
 
 def euros(value: Decimal | None) -> str:
     """€1,234.50: grouped and with two decimals, in the current language."""

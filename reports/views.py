@@ -36,6 +36,12 @@ from reports.tables import Cell, csv_filename, csv_response
 PAGE_SIZE = 100
 
 
+class Request(HttpRequest):
+    """A request of a logged-in person: LoginRequiredMiddleware guarantees it."""
+
+    user: User
+
+
 def selected_month(request: HttpRequest) -> Month:
     """The month in ?month=YYYY-MM, this month when there is none."""
     if not request.GET.get("month"):
@@ -70,7 +76,7 @@ def department_for(user: User, code: str) -> Department:
 
 
 @require_GET
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: Request) -> HttpResponse:
     require_reports(request.user)
     month = selected_month(request)
     overview = overview_for(request.user, month)
@@ -88,7 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def index_csv(request: HttpRequest) -> StreamingHttpResponse:
+def index_csv(request: Request) -> StreamingHttpResponse:
     require_reports(request.user)
     month = selected_month(request)
     table = departments_table(overview_for(request.user, month))
@@ -97,20 +103,24 @@ def index_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_GET
-def index_chart(request: HttpRequest) -> HttpResponse:
+def index_chart(request: Request) -> HttpResponse:
     require_reports(request.user)
     month = selected_month(request)
-    rows = [r for r in overview_for(request.user, month).rows if r.department]
+    rows = overview_for(request.user, month).rows
     chart = bar_chart(
         _("Spend by department, %(month)s") % {"month": month.label},
         _("One bar per department with its spend; the dashed mark is its budget."),
-        [Point(r.department.name, r.figures.spend, r.budget) for r in rows],  # type: ignore[union-attr]
+        [
+            Point(department.name, r.figures.spend, r.budget)
+            for r in rows
+            if (department := r.department) is not None
+        ],
     )
     return svg_response(request, chart)
 
 
 @require_GET
-def department(request: HttpRequest, code: str) -> HttpResponse:
+def department(request: Request, code: str) -> HttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
     report = DepartmentReport(dept, month)
@@ -130,9 +140,7 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def department_csv(
-    request: HttpRequest, code: str, table: str
-) -> StreamingHttpResponse:
+def department_csv(request: Request, code: str, table: str) -> StreamingHttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
     build = department_tables(DepartmentReport(dept, month)).get(table)
@@ -142,7 +150,7 @@ def department_csv(
 
 
 @require_GET
-def department_chart(request: HttpRequest, code: str) -> HttpResponse:
+def department_chart(request: Request, code: str) -> HttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
     report = DepartmentReport(dept, month)
@@ -159,7 +167,7 @@ def department_chart(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def summary(request: HttpRequest) -> HttpResponse:
+def summary(request: Request) -> HttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     month = selected_month(request)
     monthly = MonthlySummary(month)
@@ -179,7 +187,7 @@ def summary(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def summary_csv(request: HttpRequest) -> StreamingHttpResponse:
+def summary_csv(request: Request) -> StreamingHttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     month = selected_month(request)
     table = summary_table(MonthlySummary(month))
@@ -187,7 +195,7 @@ def summary_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_GET
-def unattributed(request: HttpRequest) -> HttpResponse:
+def unattributed(request: Request) -> HttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     page = Paginator(unattributed_bookings(), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -205,7 +213,7 @@ def unattributed(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def unattributed_csv(request: HttpRequest) -> StreamingHttpResponse:
+def unattributed_csv(request: Request) -> StreamingHttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     table = unattributed_table(unattributed_bookings())
     today = timezone.localdate().isoformat()
@@ -213,7 +221,7 @@ def unattributed_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def booking_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def booking_assign(request: Request, pk: int) -> HttpResponse:
     require(request.user, ASSIGN_BOOKINGS)
     booking = get_object_or_404(Booking.objects.unattributed(), pk=pk)
     form = AssignForm(request.POST if request.method == "POST" else None)
