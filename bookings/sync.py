@@ -362,12 +362,12 @@ def upsert_batch(
             if row is None:
                 who = attributor.attribute(remote)
                 rows.append(
-                    Booking(
+                    new_row(
+                        values,
+                        who.values(),
                         origin=Booking.Origin.API,
                         site_id=site,
                         last_synced_at=now,
-                        **values,
-                        **who.values(),
                     )
                 )
                 counts.created += 1
@@ -408,16 +408,35 @@ def _as_row(row: dict[str, Any], now: datetime) -> Booking:
     written, so what the sync does not own (who booked or cancelled it, the
     estimate shown when booking, the origin, the creation time) stays.
     """
-    return Booking(
+    return new_row(
+        {name: row[name] for name in REMOTE_FIELDS},
+        {
+            name: row[name]
+            for name in ("attribution", "employee_id", "visit_id", "department_id")
+        },
         origin=row["origin"],
-        **{name: row[name] for name in REMOTE_FIELDS},
-        attribution=row["attribution"],
-        employee_id=row["employee_id"],
-        visit_id=row["visit_id"],
-        department_id=row["department_id"],
         site_id=row["site_id"],
         last_synced_at=now,
     )
+
+
+@functools.cache
+def _columns() -> list[tuple[str, Any]]:
+    """(attname, default) of every Booking column, in the model's order."""
+    return [
+        (f.attname, None if f.primary_key else f.get_default())
+        for f in Booking._meta.concrete_fields
+    ]
+
+
+def new_row(*parts: dict[str, Any], **more: Any) -> Booking:
+    """A Booking from column values (attnames), defaults for the rest.
+
+    Built positionally: Django's fast path, about twice as quick as keyword
+    arguments, which counts when the sync writes tens of thousands of rows.
+    """
+    values = {k: v for part in parts for k, v in part.items()} | more
+    return Booking(*(values.get(name, default) for name, default in _columns()))
 
 
 def upsert(

@@ -21,6 +21,8 @@ from reports.figures import (
 from reports.tables import Cell, Column, Table
 
 MONEY = "money"
+# Cities and charging locations shown on a page, the most expensive first.
+PLACES_SHOWN = 25
 
 
 def _money(label: str) -> Column:
@@ -190,6 +192,7 @@ def _places_table(name: str, caption: str, rows: list, *, by_location: bool) -> 
         rows=body,
         footer=footer,
         empty=_("No bookings this month."),
+        shown=PLACES_SHOWN,
     )
 
 

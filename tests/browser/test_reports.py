@@ -50,6 +50,7 @@ def test_manager_opens_their_dashboard_and_switches_month(
     expect(heading).to_have_text(f"Engineering: {this_month.label}")
     chart = page.get_by_role("img", name=re.compile("Bar chart of spend per month"))
     expect(chart).to_be_visible()
+    expect(chart).to_have_js_property("complete", True)
     assert chart.evaluate("img => img.naturalWidth") > 0  # the SVG loaded
 
     page.get_by_role("link", name=f"← {this_month.previous.label}").click()

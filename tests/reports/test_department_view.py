@@ -114,3 +114,32 @@ def test_over_budget_is_said_in_words(
     )
     assert "over budget by €234.56" in body
     assert "style=" not in body
+
+
+def test_long_place_lists_are_cut_on_the_page_but_whole_in_the_csv(
+    login: Callable[[User], Client],
+    manager: User,
+    employee: User,
+    book: Callable[..., Booking],
+) -> None:
+    for n in range(30):
+        book(
+            at("2026-03-02"),
+            employee=employee.employee,
+            location_id=f"DE-ENB-E{n:06d}",
+            location_name=f"Charger {n}",
+            price=f"{n + 1}.00",
+        )
+    client = login(manager)
+    body = client.get("/reports/departments/engineering/?month=2026-03").content
+    text = body.decode()
+    assert "Charger 29" in text  # the most expensive are shown
+    assert "Charger 0<" not in text
+    assert "… and 5 more rows: download the CSV for every one." in text
+    assert "465.00" in text  # the total still covers all thirty
+    csv = b"".join(
+        client.get(
+            "/reports/departments/engineering/locations.csv?month=2026-03"
+        ).streaming_content
+    )
+    assert csv.count(b"\n") == 31
