@@ -34,7 +34,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo --verbosity 0
 	@echo "Starting the portal on http://$(HOST):$(PORT) (Ctrl-C stops it)"
 	$(PY) manage.py runportal $(HOST):$(PORT)
 

@@ -17,7 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import GROUP_NAMES, Role
-from portal.validators import code_validator, validate_time_zone
+from portal.validators import (
+    code_validator,
+    validate_department_code,
+    validate_time_zone,
+)
 
 money_validators = [MinValueValidator(Decimal("0.00"))]
 
@@ -143,7 +147,7 @@ class Department(models.Model):
         _("code"),
         max_length=30,
         unique=True,
-        validators=[code_validator],
+        validators=[validate_department_code],
         help_text=_(
             "Lowercase letters and digits only, e.g. “engineering”. It starts "
             "every booking reference of this department, so change it with care."

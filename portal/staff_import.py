@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from portal.models import Department, Employee, Site, User
 from portal.roles import Role
-from portal.validators import code_validator
+from portal.validators import RESERVED_DEPARTMENT_CODES, code_validator
 
 COLUMNS = [
     "email",
@@ -176,6 +176,11 @@ def validate(
                         "department code “%(code)s” must be lowercase letters and "
                         "digits only"
                     )
+                    % {"code": code}
+                )
+            if code in RESERVED_DEPARTMENT_CODES:
+                problems.append(
+                    _("department code “%(code)s” is reserved for visitor bookings")
                     % {"code": code}
                 )
             if len(dept_names.get(code, set())) > 1:

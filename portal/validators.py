@@ -27,3 +27,18 @@ def validate_time_zone(value: str) -> None:
             params={"value": value},
             code="invalid_time_zone",
         )
+
+
+# Visitor bookings use the reference "visitor-reception-YYYYMMDD" (Part B3),
+# which reads like department "visitor": no real department may take that code.
+RESERVED_DEPARTMENT_CODES = frozenset({"visitor"})
+
+
+def validate_department_code(value: str) -> None:
+    code_validator(value)
+    if value in RESERVED_DEPARTMENT_CODES:
+        raise ValidationError(
+            _("“%(value)s” is reserved for visitor bookings; choose another code."),
+            params={"value": value},
+            code="reserved_code",
+        )

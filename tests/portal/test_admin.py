@@ -136,6 +136,14 @@ def test_department_code_mistakes_get_our_message(
     assert not Department.objects.filter(name="Logistics").exists()
 
 
+def test_visitor_department_code_is_reserved(admin_client: Client) -> None:
+    response = admin_client.post(
+        "/admin/portal/department/add/", department_data(code="visitor")
+    )
+    assert "“visitor” is reserved for visitor bookings" in form_errors(response)
+    assert not Department.objects.filter(code="visitor").exists()
+
+
 @pytest.mark.parametrize("field", ["monthly_budget", "default_monthly_cap"])
 def test_negative_money_is_refused_with_a_message(
     admin_client: Client, field: str

@@ -250,6 +250,10 @@ BAD_ROWS = {
         ["bob@example.com,Bob,B,Sales-EU,Sales EU,e002,,,,,"],
         [(3, "department code “Sales-EU” must be lowercase letters and digits")],
     ),
+    "reserved department code": (
+        ["bob@example.com,Bob,B,visitor,Visitors,e002,,,,,"],
+        [(3, "department code “visitor” is reserved for visitor bookings")],
+    ),
     "bad employee id": (
         ["bob@example.com,Bob,B,engineering,,E-02,,,,,"],
         [(3, "employee id “E-02” must be lowercase letters and digits")],

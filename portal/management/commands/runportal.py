@@ -23,21 +23,37 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        addrport = options["addrport"]
+        if settings.PETITMONDE_SANDBOX and "PETITMONDE_API_URL" not in os.environ:
+            # The portal talks to the sandbox it serves itself, on whatever
+            # port it was started (the server process inherits this).
+            os.environ["PETITMONDE_API_URL"] = (
+                f"http://{addrport}/sandbox/api/v1/client"
+            )
         # The autoreloader runs this command again in a child process
         # (RUN_MAIN=true) after every code change: print the logins and start
         # the scheduled jobs once.
         jobs = None
         if os.environ.get("RUN_MAIN") != "true":
             print_logins(self.stdout.write)
-            self.stdout.write(f"Open http://{options['addrport']}/ in your browser.")
-            manage = str(settings.BASE_DIR / "manage.py")
-            jobs = subprocess.Popen([sys.executable, manage, "run_jobs", "--loop"])
+            self.stdout.write(f"Open http://{addrport}/ in your browser.")
+            jobs = start_jobs()
         try:
-            call_command("runserver", options["addrport"])
+            call_command("runserver", addrport)
         finally:
             if jobs is not None:
-                jobs.terminate()
-                try:
-                    jobs.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    jobs.kill()
+                stop(jobs)
+
+
+def start_jobs() -> subprocess.Popen[bytes]:
+    """`run_jobs --loop` beside the server: the sync and the monthly reports."""
+    manage = str(settings.BASE_DIR / "manage.py")
+    return subprocess.Popen([sys.executable, manage, "run_jobs", "--loop"])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()  # run_jobs finishes the job in progress, then exits
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
