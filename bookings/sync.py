@@ -363,6 +363,7 @@ def upsert_batch(
                 who = attributor.attribute(remote)
                 rows.append(
                     new_row(
+                        window_fallback(remote, now),
                         values,
                         who.values(),
                         origin=Booking.Origin.API,
@@ -418,6 +419,20 @@ def _as_row(row: dict[str, Any], now: datetime) -> Booking:
         site_id=row["site_id"],
         last_synced_at=now,
     )
+
+
+def window_fallback(remote: RemoteBooking, now: datetime) -> dict[str, datetime]:
+    """A reservation window for a booking the API gives none for.
+
+    Part A documents no reservation times on a booking read back; should the
+    real API leave them out, its creation time stands in, so the booking still
+    belongs to a month (the reports' unit) instead of failing the whole batch.
+    """
+    start = remote.reservation_start or remote.created_at or now
+    return {
+        "reservation_start": start,
+        "reservation_end": remote.reservation_end or start + timedelta(minutes=1),
+    }
 
 
 @functools.cache

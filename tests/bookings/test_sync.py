@@ -439,3 +439,16 @@ def test_the_api_failing_fails_the_run_and_frees_the_lock(
         run(api)
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
     assert Lease.acquire(LEASE, ttl=timedelta(minutes=1)) is not None
+
+
+def test_a_booking_without_reservation_times_falls_into_its_creation_month(
+    api: FakeApi,
+) -> None:
+    remote = api.add(days_ago(2))
+    del remote["reservation_start"]
+    del remote["reservation_end"]
+    run(api)
+    booking = Booking.objects.get()
+    assert booking.reservation_start == days_ago(2)
+    assert booking.reservation_end > booking.reservation_start
+    assert run(api, now=NOW + timedelta(hours=1)).counts.unchanged == 1
