@@ -271,7 +271,11 @@ class DepartmentReport:
 
     @cached_property
     def figures(self) -> Figures:
-        values = self.bookings().aggregate(**figure_aggregates(in_month(self.month)))
+        values = (
+            self.bookings()
+            .filter(in_month(self.month))
+            .aggregate(**figure_aggregates())
+        )
         return Figures.from_values(values)
 
     @property
