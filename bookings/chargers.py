@@ -47,6 +47,9 @@ class ChargerOffer:
     currency: str = "EUR"
     cpo_name: str = ""
     site_label: str = ""  # the site's own name for it, when it is the site's
+    # The site searched from, signed with the rest: its rules and time zone
+    # apply to the booking.
+    site_id: int | None = None
 
     @property
     def is_site_charger(self) -> bool:
@@ -114,7 +117,7 @@ def find_chargers(
                 continue  # the other kind's bays are not for these people
             if (evse.status or "AVAILABLE") not in _FREE_LATER:
                 continue
-            offer = _offer(location, evse, start, end, connector_type, charger)
+            offer = _offer(location, evse, start, end, connector_type, charger, site)
             if offer is not None and (
                 power_min is None or (offer.power_kw or 0) >= power_min
             ):
@@ -137,6 +140,7 @@ def _offer(
     end: datetime,
     connector_type: str | None,
     charger: SiteCharger | None,
+    site: Site,
 ) -> ChargerOffer | None:
     connectors = [
         c for c in evse.connectors if not connector_type or c.standard == connector_type
@@ -163,4 +167,5 @@ def _offer(
         currency=(pricing.currency if pricing else None) or "EUR",
         cpo_name=location.cpo_name or "",
         site_label=charger.label if charger is not None else "",
+        site_id=site.pk,
     )

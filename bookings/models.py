@@ -26,9 +26,35 @@ from bookings.statuses import (
     BookingStatus,
 )
 from portal.models import Department, Employee, Site, User
+from portal.roles import BOOK_VISITORS
 
 if TYPE_CHECKING:
     from bookings.petitmonde import RemoteBooking
+
+
+class VisitQuerySet(models.QuerySet["Visit"]):
+    def visible_to(self, user: User) -> VisitQuerySet:
+        """The visits a receptionist handles: of their sites, or of every site."""
+        if not user.has_perm(BOOK_VISITORS):
+            return self.none()
+        return self.filter(site__in=Visit.sites_for(user))
+
+    def personal_data_expired(self, now: datetime) -> VisitQuerySet:
+        """Visits whose visitor details are past VISITOR_DATA_RETENTION_DAYS."""
+        kept = timedelta(days=settings.VISITOR_DATA_RETENTION_DAYS)
+        return self.filter(
+            departure__lt=now - kept, personal_data_removed_at__isnull=True
+        )
+
+    def remove_personal_data(self, now: datetime) -> int:
+        """Blank the visitor's details; the visit, host and bookings stay."""
+        return self.update(
+            visitor_name="",
+            visitor_company="",
+            visitor_email="",
+            licence_plate="",
+            personal_data_removed_at=now,
+        )
 
 
 class Visit(models.Model):
@@ -72,6 +98,16 @@ class Visit(models.Model):
     personal_data_removed_at = models.DateTimeField(
         _("personal data removed"), null=True, blank=True
     )
+    # Set when the visit's charging was called off as a whole: by reception,
+    # or because not every window could be booked. Its bookings must then all
+    # end cancelled; one whose outcome was unclear is cancelled once known.
+    cancelled_at = models.DateTimeField(_("called off"), null=True, blank=True)
+    cancellation_reason = models.CharField(
+        _("why it was called off"), max_length=500, blank=True
+    )
+    pass_sent_at = models.DateTimeField(_("pass e-mailed"), null=True, blank=True)
+
+    objects = VisitQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("visit")
@@ -86,6 +122,24 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.visitor_name or _('visitor')} ({self.arrival:%Y-%m-%d})"
+
+    @staticmethod
+    def sites_for(user: User) -> models.QuerySet[Site]:
+        """The sites whose visitors this person handles (none chosen: all)."""
+        chosen = user.reception_sites.all()
+        return chosen if chosen.exists() else Site.objects.all()
+
+    @property
+    def tzinfo(self) -> Any:
+        return self.site.tzinfo
+
+    @property
+    def is_called_off(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def has_personal_data(self) -> bool:
+        return self.personal_data_removed_at is None
 
 
 class BookingQuerySet(models.QuerySet["Booking"]):
@@ -123,9 +177,9 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def unattributed(self) -> BookingQuerySet:
         return self.filter(attribution=Booking.Attribution.NONE)
 
-    def ended(self) -> BookingQuerySet:
-        """Finished for good: their client_price is final (a price or a fee)."""
-        return self.filter(status__in=TERMINAL)
+    def for_reception(self, user: User) -> BookingQuerySet:
+        """The visitor bookings a receptionist handles (see Visit.visible_to)."""
+        return self.filter(visit__in=Visit.objects.visible_to(user))
 
 
 class Booking(models.Model):

@@ -106,6 +106,35 @@ class SiteAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "time_zone"]
     search_fields = ["name", "city"]
     inlines = [SiteChargerInline]
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "address",
+                    "postal_code",
+                    "city",
+                    ("latitude", "longitude"),
+                    "time_zone",
+                )
+            },
+        ),
+        (
+            _("Booking rules of this site"),
+            {
+                "description": _(
+                    "Empty fields follow the company's rules, shown to everyone "
+                    "on the booking page."
+                ),
+                "fields": (
+                    "booking_min_lead_minutes",
+                    ("booking_min_minutes", "booking_max_minutes"),
+                    "booking_max_days_ahead",
+                ),
+            },
+        ),
+    )
 
 
 @admin.register(Employee)

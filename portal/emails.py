@@ -46,11 +46,15 @@ def send_email(
     context: Mapping[str, Any],
     to: Sequence[str],
     attachments: Sequence[Attachment] = (),
-) -> None:
-    """Send now. A mail server failure is logged, never shown as a crash."""
+) -> bool:
+    """Send now. A mail server failure is logged, never shown as a crash.
+
+    Returns whether the mail server took the message, for a person who asked
+    for it to be sent.
+    """
     recipients = [address for address in to if address]
     if not recipients:
-        return
+        return False
     message = build_email(
         template=template, context=context, to=recipients, attachments=attachments
     )
@@ -60,6 +64,8 @@ def send_email(
         # Mail is a courtesy here: the booking stands whether or not the
         # server took the message, so log it for the admin and go on.
         logger.exception("Could not send the %s e-mail to %s", template, recipients)
+        return False
+    return True
 
 
 def send_email_on_commit(

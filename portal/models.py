@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -224,6 +225,36 @@ class Site(models.Model):
         default="Europe/Berlin",
         validators=[validate_time_zone],
     )
+    # The site's own booking rules; empty means the company's default (the
+    # BOOKING_* settings). They belong to the place: its operators' limits and
+    # how scarce its chargers are.
+    booking_min_lead_minutes = models.PositiveSmallIntegerField(
+        _("earliest start (minutes from now)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for the company's rule. The API needs at least 15."),
+    )
+    booking_min_minutes = models.PositiveSmallIntegerField(
+        _("shortest booking (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for the company's rule."),
+    )
+    booking_max_minutes = models.PositiveSmallIntegerField(
+        _("longest booking (minutes)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for the company's rule."),
+    )
+    booking_max_days_ahead = models.PositiveSmallIntegerField(
+        _("latest start (days ahead)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Leave empty for the company's rule."),
+    )
 
     class Meta:
         verbose_name = _("site")
@@ -242,6 +273,20 @@ class Site(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        shortest = self.booking_min_minutes or settings.BOOKING_MIN_MINUTES
+        longest = self.booking_max_minutes or settings.BOOKING_MAX_MINUTES
+        if shortest > longest:
+            raise ValidationError(
+                {
+                    "booking_max_minutes": _(
+                        "The longest booking (%(longest)d minutes) must not be "
+                        "shorter than the shortest (%(shortest)d minutes)."
+                    )
+                    % {"longest": longest, "shortest": shortest}
+                }
+            )
 
     @property
     def tzinfo(self) -> ZoneInfo:

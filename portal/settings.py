@@ -270,6 +270,24 @@ BOOKING_SEARCH_RADIUS_KM = env.int("BOOKING_SEARCH_RADIUS_KM", default=15)
 # A charger picked from the results must be confirmed within this time.
 BOOKING_OFFER_MAX_AGE_SECONDS = env.int("BOOKING_OFFER_MAX_AGE_SECONDS", default=1800)
 
+# --- Booking policy (company defaults; a site may override the first four) -------
+# A booking starts at least this many minutes from now (the API needs 15).
+BOOKING_MIN_LEAD_MINUTES = env.int("BOOKING_MIN_LEAD_MINUTES", default=15)
+# Shortest and longest booking, in minutes.
+BOOKING_MIN_MINUTES = env.int("BOOKING_MIN_MINUTES", default=30)
+BOOKING_MAX_MINUTES = env.int("BOOKING_MAX_MINUTES", default=240)
+# How many days ahead a booking may start.
+BOOKING_MAX_DAYS_AHEAD = env.int("BOOKING_MAX_DAYS_AHEAD", default=14)
+# Per person: bookings a day, and upcoming bookings at any time (cancelled and
+# ended ones do not count).
+BOOKING_MAX_PER_DAY = env.int("BOOKING_MAX_PER_DAY", default=1)
+BOOKING_MAX_UPCOMING = env.int("BOOKING_MAX_UPCOMING", default=3)
+
+# --- Visitors (reception) ------------------------------------------------------
+# Visitors' names, companies, e-mail addresses and plates are removed this many
+# days after their visit (the bookings and their costs stay).
+VISITOR_DATA_RETENTION_DAYS = env.int("VISITOR_DATA_RETENTION_DAYS", default=30)
+
 # --- Booking sync, reports and scheduled jobs ----------------------------------
 # The sync reads bookings created in the last SYNC_WINDOW_DAYS days (plus every
 # booking still unfinished), every SYNC_INTERVAL_MINUTES, and stops early

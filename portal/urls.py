@@ -51,6 +51,8 @@ urlpatterns = [
     # One login form for everybody, so the lockout cannot be side-stepped.
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
+    path("bookings/", include("bookings.urls")),
+    path("reception/", include("bookings.reception_urls")),
     path("sandbox/api/v1/client/", include("bookings.sandbox.urls")),
     path("reports/", include("reports.urls")),
 ]

@@ -10,12 +10,11 @@ are safe on several portal hosts sharing one database:
   job ever runs twice at once; a host killed mid-job lets the lease expire
   after the job's `max_runtime` and another host takes over.
 
-Adding a job (for example the visitor personal-data clean-up of another issue)
-is one `register(...)` call at the bottom of this module, naming a management
-command of any app (this module may import nothing from it, so no import rule
-is bent):
+Adding a job is one `register(...)` call at the bottom of this module, naming a
+management command of any app (this module imports nothing from it, so no
+import rule is bent), like the visitor personal-data clean-up below:
 
-    register(Job("visitor_cleanup", "remove_visitor_data", DailyAt(3, 15)))
+    register(Job("purge_visitor_data", "purge_visitor_data", DailyAt(3, 15)))
 """
 
 from __future__ import annotations
@@ -301,3 +300,5 @@ register(
         arguments=_previous_month,
     )
 )
+# The visitors' personal data, VISITOR_DATA_RETENTION_DAYS after their visit.
+register(Job("purge_visitor_data", "purge_visitor_data", DailyAt(3, 15)))

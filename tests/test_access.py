@@ -52,6 +52,9 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from tests.bookings.factories import make_booking
+from tests.bookings.visit_factory import make_visit
+
 PERSONAS = (
     "employee",
     "colleague",
@@ -62,6 +65,8 @@ PERSONAS = (
     "admin_user",
 )
 EVERYONE = frozenset(PERSONAS)
+# Everyone who holds the Employee role; the admin persona holds only Admin.
+BOOKERS = EVERYONE - {"admin_user"}
 
 # Route prefixes left out of the table, and why.
 SKIPPED = {
@@ -73,6 +78,7 @@ SKIPPED = {
 }
 
 Get = Callable[[str], Any]
+RECEPTION = frozenset({"receptionist", "admin_user"})
 Kwargs = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
 
 
@@ -121,20 +127,15 @@ REPORT_READERS = frozenset({"manager", "finance", "admin_user"})
 ALL_REPORTS = frozenset({"finance", "admin_user"})
 
 
-def _unattributed_booking(get: Get) -> Any:
-    from datetime import UTC, datetime, timedelta
-
-    from bookings.models import Booking
-
-    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
-    return Booking.objects.create(
-        api_id="access-test",
-        origin=Booking.Origin.API,
-        location_id="DE-ENB-E700101",
-        evse_uid="DE*ENB*E700101*1",
-        reservation_start=start,
-        reservation_end=start + timedelta(hours=2),
-        status=Booking.Status.COMPLETED,
+def unattributed_booking(get: Get) -> Any:
+    """A booking found on the account that nobody could be charged for."""
+    return make_booking(
+        get("employee").employee,
+        origin="api",
+        attribution="none",
+        employee=None,
+        department=None,
+        status="COMPLETED",
     )
 
 
@@ -163,7 +164,7 @@ ACCESS: dict[str, Rule] = {
     "reports:unattributed": Rule(ok=ALL_REPORTS),
     "reports:unattributed_csv": Rule(ok=ALL_REPORTS),
     "reports:booking_assign": Rule(
-        ok=ALL_REPORTS, owner=_unattributed_booking, kwargs=lambda b: {"pk": b.pk}
+        ok=ALL_REPORTS, owner=unattributed_booking, kwargs=lambda b: {"pk": b.pk}
     ),
     # Sales: the manager manages engineering only, so sales is a 404 to them.
     "reports:department": Rule(
@@ -183,6 +184,69 @@ ACCESS: dict[str, Rule] = {
         not_found={"manager"},
         owner=lambda get: get("sales"),
         kwargs=lambda department: {"code": department.code, "table": "employees"},
+    ),
+    # Reception: receptionists and admins. On a visit's pages admin_user
+    # plays a receptionist limited to another site, who must get 404.
+    "reception:day": Rule(ok=RECEPTION),
+    "reception:new": Rule(ok=RECEPTION),
+    "reception:pass": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        owner=lambda get: visit_of_one_site(get),
+        kwargs=lambda visit: {"pk": visit.pk},
+    ),
+    "reception:pass_email": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: visit_of_one_site(get),
+        kwargs=lambda visit: {"pk": visit.pk},
+    ),
+    "reception:cancel_visit": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        owner=lambda get: visit_of_one_site(get),
+        kwargs=lambda visit: {"pk": visit.pk},
+    ),
+    "reception:cancel_booking": Rule(
+        ok={"receptionist"},
+        not_found={"admin_user"},
+        owner=lambda get: visit_of_one_site(get).bookings.get(),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    # --- bookings: everyone with the "book charging" permission, for themselves
+    "bookings:list": Rule(ok=BOOKERS),
+    "bookings:new": Rule(ok=BOOKERS),
+    # Without a charger picked, both send the person back to the search.
+    "bookings:review": Rule(ok=BOOKERS, ok_status=302),
+    "bookings:create": Rule(ok=BOOKERS, method="post", ok_status=302),
+    "bookings:detail": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    "bookings:ics": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    "bookings:cancel": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    # Already cancelled: the owner is told so, and no API call is made.
+    "bookings:cancel_confirm": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: make_booking(get("employee").employee, status="CANCELLED"),
+        kwargs=lambda booking: {"pk": booking.pk},
     ),
 }
 
@@ -241,6 +305,12 @@ def check_table(table: Mapping[str, Rule]) -> None:
         assert not rule.ok_set & rule.not_found_set, f"{name}: ok and not_found overlap"
         assert rule.owner or not rule.not_found_set, f"{name}: not_found needs owner"
         assert rule.method in ("get", "post"), f"{name}: method get or post"
+
+
+def visit_of_one_site(get: Get) -> Any:
+    """A visit at `site`, with admin_user limited to the visitors of `other_site`."""
+    get("admin_user").reception_sites.set([get("other_site")])
+    return make_visit(site=get("site"), host=get("employee"))
 
 
 # --- the project's URLs --------------------------------------------------------

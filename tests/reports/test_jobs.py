@@ -147,7 +147,8 @@ def test_monthly_schedule_is_the_first_at_six_local() -> None:
     assert due == datetime(2026, 4, 1, 4, tzinfo=UTC)  # 06:00 CEST
 
 
-def test_the_registry_holds_the_sync_and_the_monthly_report() -> None:
+def test_the_registry_holds_the_sync_the_monthly_report_and_the_clean_up() -> None:
+    assert jobs.JOBS["purge_visitor_data"].command == "purge_visitor_data"
     assert jobs.JOBS["sync_bookings"].command == "sync_bookings"
     assert jobs.JOBS["sync_bookings"].arguments(timezone.now()) == ["--incremental"]
     due = datetime(2026, 4, 1, 4, tzinfo=UTC)

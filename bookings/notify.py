@@ -1,0 +1,53 @@
+"""E-mails to the person who charges: a booking made, a booking cancelled.
+
+Both carry the booking's details and its .ics file, and go out after the
+current transaction commits (at once when none is open).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from bookings import ics
+from bookings.models import Booking
+from portal.emails import send_email_on_commit
+
+
+def booking_url(booking: Booking) -> str:
+    """The booking's page, absolute, for e-mails and calendar entries."""
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    return base + reverse("bookings:detail", kwargs={"pk": booking.pk})
+
+
+def booking_made(booking: Booking) -> None:
+    _send("booking_made", booking)
+
+
+def booking_cancelled(booking: Booking, *, free: bool) -> None:
+    """`free`: cancelled before the operator confirmed, so nothing is charged
+    (whatever the API left in client_price)."""
+    _send("booking_cancelled", booking, free=free)
+
+
+def _send(template: str, booking: Booking, **extra: object) -> None:
+    if booking.employee is None:
+        return
+    url = booking_url(booking)
+    send_email_on_commit(
+        template=template,
+        context={
+            "booking": booking,
+            "person": booking.employee.user,
+            "url": url,
+            **extra,
+        },
+        to=[booking.employee.user.email],
+        attachments=[
+            (
+                ics.filename(booking),
+                ics.booking_calendar(booking, url=url),
+                "text/calendar",
+            )
+        ],
+    )

@@ -1,0 +1,486 @@
+"""The company's booking rules for employees, and the one place they are enforced.
+
+Rules about the window (how soon, how long, how far ahead) come from the
+BOOKING_* settings, each overridable per site (Site.booking_*), because they
+belong to the place: its operators' limits and how scarce its chargers are.
+Rules about the person (bookings a day, upcoming bookings, the monthly cap)
+are company-wide: a person's bookings span sites, and the cap is set per
+department or person.
+
+Forms call the checks to show problems early; `reserve` checks everything
+again inside the transaction that writes the booking, with the employee's row
+locked, so two bookings made at the same moment cannot together break a rule.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, DecimalField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from bookings.chargers import ChargerOffer
+from bookings.formatting import format_duration, format_money
+from bookings.models import Booking
+from bookings.petitmonde import TokenStrategy
+from bookings.services import add_submitting
+from bookings.statuses import TERMINAL
+from portal.models import Employee, Site, User
+
+# Rule names, for tests and for telling which form field a problem belongs to.
+INACTIVE = "inactive"
+NO_IDENTITY = "no_identity"
+LEAD = "lead"
+DURATION = "duration"
+HORIZON = "horizon"
+PER_DAY = "per_day"
+UPCOMING = "upcoming"
+CAP = "cap"
+FORM = "form"
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules that apply to a booking at one site."""
+
+    min_lead: timedelta
+    min_duration: timedelta
+    max_duration: timedelta
+    max_days_ahead: int
+    max_per_day: int
+    max_upcoming: int
+
+    @classmethod
+    def company(cls) -> Rules:
+        return cls(
+            min_lead=timedelta(minutes=settings.BOOKING_MIN_LEAD_MINUTES),
+            min_duration=timedelta(minutes=settings.BOOKING_MIN_MINUTES),
+            max_duration=timedelta(minutes=settings.BOOKING_MAX_MINUTES),
+            max_days_ahead=settings.BOOKING_MAX_DAYS_AHEAD,
+            max_per_day=settings.BOOKING_MAX_PER_DAY,
+            max_upcoming=settings.BOOKING_MAX_UPCOMING,
+        )
+
+    @classmethod
+    def for_site(cls, site: Site | None) -> Rules:
+        rules = cls.company()
+        if site is None:
+            return rules
+
+        def minutes(value: int | None, default: timedelta) -> timedelta:
+            return default if value is None else timedelta(minutes=value)
+
+        return cls(
+            min_lead=minutes(site.booking_min_lead_minutes, rules.min_lead),
+            min_duration=minutes(site.booking_min_minutes, rules.min_duration),
+            max_duration=minutes(site.booking_max_minutes, rules.max_duration),
+            max_days_ahead=site.booking_max_days_ahead or rules.max_days_ahead,
+            max_per_day=rules.max_per_day,
+            max_upcoming=rules.max_upcoming,
+        )
+
+    def describe(self) -> list[str]:
+        """The rules in words, for the page where people choose."""
+        return [
+            _("Start at least %(lead)s from now.")
+            % {"lead": format_duration(self.min_lead)},
+            _("Book from %(shortest)s to %(longest)s at a time.")
+            % {
+                "shortest": format_duration(self.min_duration),
+                "longest": format_duration(self.max_duration),
+            },
+            ngettext(
+                "Book at most %(days)d day ahead.",
+                "Book at most %(days)d days ahead.",
+                self.max_days_ahead,
+            )
+            % {"days": self.max_days_ahead},
+            ngettext(
+                "One booking a day.",
+                "At most %(count)d bookings a day.",
+                self.max_per_day,
+            )
+            % {"count": self.max_per_day},
+            ngettext(
+                "At most %(count)d upcoming booking at a time.",
+                "At most %(count)d upcoming bookings at a time.",
+                self.max_upcoming,
+            )
+            % {"count": self.max_upcoming},
+        ]
+
+
+def sites_with_own_rules() -> list[tuple[Site, list[str]]]:
+    """Sites whose rules differ from the company's, with their rules in words."""
+    company = Rules.company()
+    overridden = Site.objects.filter(
+        Q(booking_min_lead_minutes__isnull=False)
+        | Q(booking_min_minutes__isnull=False)
+        | Q(booking_max_minutes__isnull=False)
+        | Q(booking_max_days_ahead__isnull=False)
+    )
+    result = []
+    for site in overridden:
+        rules = Rules.for_site(site)
+        if rules != company:
+            own = [r for r in rules.describe() if r not in company.describe()]
+            result.append((site, own))
+    return result
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule, in words that name the rule and the numbers."""
+
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Refused(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+# --- the checks -----------------------------------------------------------------
+
+
+def account_problems(employee: Employee) -> list[Problem]:
+    """What stops this person from booking at all."""
+    if not employee.is_active or not employee.user.is_active:
+        return [
+            Problem(
+                INACTIVE,
+                _(
+                    "Your employee record is inactive, so you cannot book "
+                    "charging. Ask an administrator if this is a mistake."
+                ),
+            )
+        ]
+    if not employee.can_book:
+        return [
+            Problem(
+                NO_IDENTITY,
+                _(
+                    "You cannot book yet: an administrator must first set your "
+                    "Petitmonde customer id or token id, which the charger uses "
+                    "to recognise you."
+                ),
+            )
+        ]
+    return []
+
+
+def window_problems(
+    rules: Rules, *, start: datetime, end: datetime, tzinfo: Any, now: datetime
+) -> list[Problem]:
+    """How soon, how long and how far ahead: the rules of the window itself."""
+    problems = []
+    if start <= now:
+        problems.append(Problem(LEAD, _("That start time has already passed.")))
+    elif start - now < rules.min_lead:
+        problems.append(
+            Problem(
+                LEAD,
+                _(
+                    "A booking must start at least %(lead)s from now; this one "
+                    "would start in %(left)s."
+                )
+                % {
+                    "lead": format_duration(rules.min_lead),
+                    "left": format_duration(start - now),
+                },
+            )
+        )
+    length = end - start
+    if end <= start:
+        problems.append(Problem(DURATION, _("The end must be after the start.")))
+    elif not rules.min_duration <= length <= rules.max_duration:
+        problems.append(
+            Problem(
+                DURATION,
+                _(
+                    "A booking lasts from %(shortest)s to %(longest)s; this one "
+                    "would last %(length)s."
+                )
+                % {
+                    "shortest": format_duration(rules.min_duration),
+                    "longest": format_duration(rules.max_duration),
+                    "length": format_duration(length),
+                },
+            )
+        )
+    latest = now + timedelta(days=rules.max_days_ahead)
+    if start > latest:
+        days = math.ceil((start - now) / timedelta(days=1))
+        problems.append(
+            Problem(
+                HORIZON,
+                ngettext(
+                    "You can book at most %(max)d day ahead (until %(latest)s); "
+                    "this booking would start in %(days)d days.",
+                    "You can book at most %(max)d days ahead (until %(latest)s); "
+                    "this booking would start in %(days)d days.",
+                    rules.max_days_ahead,
+                )
+                % {
+                    "max": rules.max_days_ahead,
+                    "latest": formats.date_format(
+                        latest.astimezone(tzinfo), "DATETIME_FORMAT"
+                    ),
+                    "days": days,
+                },
+            )
+        )
+    return problems
+
+
+def day_bounds(day: date, tzinfo: Any) -> tuple[datetime, datetime]:
+    """The first and the first-after-last instant of a local day."""
+    first = datetime.combine(day, time(), tzinfo=tzinfo)
+    following = datetime.combine(day + timedelta(days=1), time(), tzinfo=tzinfo)
+    return first, following
+
+
+def count_problems(
+    employee: Employee,
+    *,
+    rules: Rules,
+    start: datetime,
+    tzinfo: Any,
+    now: datetime,
+) -> list[Problem]:
+    """Bookings a day and upcoming bookings (cancelled and ended ones do not count)."""
+    problems = []
+    day = start.astimezone(tzinfo).date()
+    mine = Booking.objects.for_employee(employee)
+    same_day = mine.live().starting_between(*day_bounds(day, tzinfo)).count()
+    if same_day >= rules.max_per_day:
+        problems.append(
+            Problem(
+                PER_DAY,
+                ngettext(
+                    "You can have %(max)d booking a day, and you already have "
+                    "%(count)d on %(day)s.",
+                    "You can have %(max)d bookings a day, and you already have "
+                    "%(count)d on %(day)s.",
+                    rules.max_per_day,
+                )
+                % {
+                    "max": rules.max_per_day,
+                    "count": same_day,
+                    "day": formats.date_format(day, "DATE_FORMAT"),
+                },
+            )
+        )
+    upcoming = mine.upcoming(now).count()
+    if upcoming >= rules.max_upcoming:
+        problems.append(
+            Problem(
+                UPCOMING,
+                ngettext(
+                    "You can have %(max)d upcoming booking at a time, and you "
+                    "already have %(count)d. Cancel one, or wait until one has "
+                    "ended.",
+                    "You can have %(max)d upcoming bookings at a time, and you "
+                    "already have %(count)d. Cancel one, or wait until one has "
+                    "ended.",
+                    rules.max_upcoming,
+                )
+                % {"max": rules.max_upcoming, "count": upcoming},
+            )
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class CapUse:
+    """A person's spending in one calendar month against their cap."""
+
+    cap: Decimal | None  # None: no cap
+    used: Decimal
+    month: date  # its first day
+
+    @property
+    def month_name(self) -> str:
+        return formats.date_format(self.month, "F")
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.cap is None else max(ZERO, self.cap - self.used)
+
+    def allows(self, estimate: Decimal | None) -> bool:
+        return self.cap is None or self.used + (estimate or ZERO) <= self.cap
+
+    def problems(self, estimate: Decimal | None) -> list[Problem]:
+        if self.allows(estimate):
+            return []
+        assert self.cap is not None
+        return [
+            Problem(
+                CAP,
+                _(
+                    "You have used %(used)s of your %(cap)s cap for %(month)s; "
+                    "this booking is estimated at %(estimate)s."
+                )
+                % {
+                    "used": format_money(self.used),
+                    "cap": format_money(self.cap),
+                    "month": self.month_name,
+                    "estimate": format_money(estimate or ZERO),
+                },
+            )
+        ]
+
+
+def month_bounds(day: date, tzinfo: Any) -> tuple[date, datetime, datetime]:
+    first = day.replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return (
+        first,
+        datetime.combine(first, time(), tzinfo=tzinfo),
+        datetime.combine(following, time(), tzinfo=tzinfo),
+    )
+
+
+def cap_use(employee: Employee, *, start: datetime, tzinfo: Any) -> CapUse:
+    """What counts against the cap in the month of `start` (local at the site).
+
+    Ended bookings count with the API's final price (a fee, or nothing);
+    bookings not ended yet, including those still being sent, with their
+    estimate.
+    """
+    month, first, following = month_bounds(start.astimezone(tzinfo).date(), tzinfo)
+    money = DecimalField(max_digits=12, decimal_places=2)
+    zero = Value(ZERO, output_field=money)
+    used = (
+        Booking.objects.for_employee(employee)
+        .starting_between(first, following)
+        .aggregate(
+            used=Sum(
+                Case(
+                    When(
+                        status__in=TERMINAL,
+                        then=Coalesce("client_price", zero, output_field=money),
+                    ),
+                    default=Coalesce(
+                        "client_price", "estimated_price", zero, output_field=money
+                    ),
+                    output_field=money,
+                )
+            )
+        )["used"]
+    )
+    return CapUse(
+        cap=employee.effective_monthly_cap,
+        used=(used or ZERO).quantize(Decimal("0.01")),
+        month=month,
+    )
+
+
+def problems_for(
+    employee: Employee,
+    *,
+    site: Site,
+    start: datetime,
+    end: datetime,
+    estimate: Decimal | None,
+    now: datetime | None = None,
+) -> list[Problem]:
+    """Every rule this booking would break (none: it may be made)."""
+    now = now or timezone.now()
+    problems = account_problems(employee)
+    if problems:
+        return problems
+    rules = Rules.for_site(site)
+    tzinfo = site.tzinfo
+    problems = window_problems(rules, start=start, end=end, tzinfo=tzinfo, now=now)
+    problems += count_problems(
+        employee, rules=rules, start=start, tzinfo=tzinfo, now=now
+    )
+    problems += cap_use(employee, start=start, tzinfo=tzinfo).problems(estimate)
+    return problems
+
+
+# --- making the booking -----------------------------------------------------------
+
+
+def reserve(
+    *,
+    employee: Employee,
+    offer: ChargerOffer,
+    site: Site,
+    submission_key: uuid.UUID,
+    requested_by: User,
+) -> tuple[Booking, bool]:
+    """Check every rule and write the booking as SUBMITTING, in one transaction.
+
+    The employee's row is locked first (SELECT … FOR UPDATE; SQLite takes its
+    write lock when the transaction starts), so a second booking of the same
+    person waits and then sees the first. Returns (booking, created); a form
+    submitted twice returns the booking of the first time. Raises Refused.
+    Nothing is sent to the API here: the caller sends after the commit.
+    """
+    with transaction.atomic():
+        locked = (
+            Employee.objects.select_for_update(of=("self",))
+            .select_related("department", "user")
+            .get(pk=employee.pk)
+        )
+        existing = Booking.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            if existing.employee_id != locked.pk:
+                raise Refused([Problem(FORM, _("Please search again."))])
+            return existing, False
+        problems = problems_for(
+            locked,
+            site=site,
+            start=offer.start,
+            end=offer.end,
+            estimate=offer.estimated_price,
+        )
+        if problems:
+            raise Refused(problems)
+        return add_submitting(
+            department_code=locked.department.code,
+            person_id=locked.employee_id,
+            day=offer.start.astimezone(site.tzinfo).date(),
+            submission_key=submission_key,
+            employee=locked,
+            department=locked.department,
+            requested_by=requested_by,
+            site=site,
+            location_id=offer.location_id,
+            location_name=offer.name,
+            location_address=offer.address,
+            location_city=offer.city,
+            evse_uid=offer.evse_uid,
+            connector_id=offer.connector_id or "",
+            reservation_start=offer.start,
+            reservation_end=offer.end,
+            token_strategy=TokenStrategy.DRIVER_TOKEN,
+            # One identity only: the API does not say which wins when both come.
+            customer_id=locked.customer_id,
+            token_id="" if locked.customer_id else locked.token_id,
+            estimated_price=(
+                offer.estimated_price.quantize(Decimal("0.01"))
+                if offer.estimated_price is not None
+                else None
+            ),
+            currency=offer.currency,
+        )

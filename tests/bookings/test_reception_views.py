@@ -1,0 +1,553 @@
+"""Reception pages: the day, booking a visitor step by step, the pass, cancelling."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import responses
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from bookings.models import Booking, Visit
+from bookings.reception_forms import initial_visit
+from bookings.statuses import BookingStatus
+from portal.models import Site, User
+from tests.bookings.fake_reception_api import FakeVisitorApi, use_fake_api
+from tests.bookings.visit_factory import make_visit, tomorrow_at
+
+pytestmark = pytest.mark.django_db
+
+NEW = reverse("reception:new")
+DAY = reverse("reception:day")
+
+
+@pytest.fixture
+def api(api_mock: responses.RequestsMock, settings: Settings) -> FakeVisitorApi:
+    return use_fake_api(api_mock, settings)
+
+
+@pytest.fixture
+def desk(login: Callable[[User], Client], receptionist: User) -> Client:
+    return login(receptionist)
+
+
+def visit_data(site: Site, host: User, /, *, days: int = 1, **changes: Any) -> dict:
+    start = tomorrow_at(9, site)
+    end = start + timedelta(days=days - 1, hours=2)
+    data = {
+        "visitor_name": "Jane  Visitor",
+        "visitor_company": "ACME GmbH",
+        "visitor_email": "jane@acme.example",
+        "licence_plate": "ka-ab 123",
+        "host_query": "",
+        "host": host.employee.pk,
+        "site": site.pk,
+        "arrival": f"{start:%Y-%m-%dT%H:%M}",
+        "departure": f"{end:%Y-%m-%dT%H:%M}",
+        "form_key": str(uuid.uuid4()),
+    }
+    data.update(changes)
+    return data
+
+
+def choose(desk: Client, data: dict, n: int = 0) -> str:
+    """Search, and return the signed plan of the n-th charger offered."""
+    response = desk.post(NEW, {**data, "action": "search"})
+    assert response.status_code == 200
+    return response.context["options"][n][1]
+
+
+# --- the day --------------------------------------------------------------------
+
+
+def test_day_lists_todays_and_coming_visitors_by_day(
+    desk: Client, site: Site, employee: User
+) -> None:
+    make_visit(site=site, host=employee, days=2)
+    make_visit(
+        site=site,
+        host=employee,
+        visitor_name="Past Person",
+        start=tomorrow_at(9, site) - timedelta(days=3),
+    )
+
+    response = desk.get(DAY)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<td>Jane Visitor") == 2
+    assert "Tomorrow" in html
+    assert "Past Person" not in html
+    assert 'data-symbol="✓"' in html and "confirmed" in html  # word and symbol
+    assert "Visitor parking, bay 1" in html
+    assert "Erika Muster" in html
+    # The token is for the pass only.
+    assert "04A2B3C4D5E6" not in html
+
+
+def test_day_asks_the_api_only_about_bookings_due_to_change(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    make_visit(site=site, host=employee)  # confirmed, synced just now
+    due = make_visit(site=site, host=employee, status=BookingStatus.REQUESTED)
+    booking = due.bookings.get()
+    Booking.objects.filter(pk=booking.pk).update(
+        last_synced_at=timezone.now() - timedelta(minutes=5)
+    )
+    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+
+    desk.get(DAY)
+
+    assert [c.request.url.rsplit("/", 1)[1] for c in api.mock.calls] == [booking.api_id]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_a_receptionist_limited_to_a_site_sees_only_its_visitors(
+    desk: Client, receptionist: User, site: Site, other_site: Site, employee: User
+) -> None:
+    make_visit(site=site, host=employee, visitor_name="Here Person")
+    make_visit(site=other_site, host=employee, visitor_name="There Person")
+    receptionist.reception_sites.set([other_site])
+
+    html = desk.get(DAY).content.decode()
+
+    assert "There Person" in html
+    assert "Here Person" not in html
+
+
+def test_day_filters_by_site(
+    desk: Client, site: Site, other_site: Site, employee: User
+) -> None:
+    make_visit(site=site, host=employee, visitor_name="Here Person")
+    make_visit(site=other_site, host=employee, visitor_name="There Person")
+
+    html = desk.get(DAY, {"site": other_site.pk}).content.decode()
+
+    assert "There Person" in html
+    assert "Here Person" not in html
+
+
+# --- the visit form -----------------------------------------------------------------
+
+
+def test_new_form_starts_at_the_receptionists_site_soon(
+    desk: Client, site: Site
+) -> None:
+    response = desk.get(NEW)
+    form = response.context["form"]
+    assert form["site"].value() == site.pk
+    assert form["form_key"].value()
+    assert form["arrival"].value() > f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+
+
+def test_find_host_lists_matches_without_complaining_about_empty_fields(
+    desk: Client, site: Site, employee: User, colleague: User
+) -> None:
+    response = desk.post(
+        NEW, {"action": "find_host", "host_query": "emp04", "site": site.pk}
+    )
+    html = response.content.decode()
+    assert "Erika Muster · Engineering" in html
+    assert "Max Kollege · Engineering" in html
+    assert "This field is required" not in html
+
+
+def test_a_single_match_is_taken_as_the_host(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee, host="", host_query="Muster")
+    response = desk.post(NEW, {**data, "action": "search"})
+    assert response.status_code == 200
+    assert response.context["carry"]["host"] == str(employee.employee.pk)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"host": "", "host_query": ""}, "host_query", "Type the host's name."),
+        ({"host": "", "host_query": "Nobody"}, "host_query", "Nobody at the company"),
+        ({"host": "", "host_query": "emp04"}, "host", "Several people match"),
+        ({"visitor_name": ""}, "visitor_name", "This field is required."),
+        ({"visitor_email": "jane@"}, "visitor_email", "valid email"),
+        ({"licence_plate": "KA/AB 123"}, "licence_plate", "Letters, digits"),
+        ({"departure": "2020-01-01T08:00"}, "departure", "after the arrival"),
+        ({"arrival": "2020-01-01T08:00"}, "arrival", "at the earliest"),
+    ],
+)
+def test_each_field_is_checked_with_a_message_next_to_it(
+    desk: Client,
+    site: Site,
+    employee: User,
+    colleague: User,
+    changes: dict,
+    field: str,
+    message: str,
+) -> None:
+    response = desk.post(NEW, {**visit_data(site, employee, **changes)})
+
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert any(message in error for error in form.errors[field])
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert 'value="ACME GmbH"' in html  # what was typed stays
+
+
+def test_a_visit_over_days_needs_daily_hours(
+    desk: Client, site: Site, employee: User
+) -> None:
+    start = tomorrow_at(14, site)
+    data = visit_data(
+        site,
+        employee,
+        arrival=f"{start:%Y-%m-%dT%H:%M}",
+        departure=f"{start + timedelta(hours=20):%Y-%m-%dT%H:%M}",
+    )
+    form = desk.post(NEW, data).context["form"]
+    assert "same hours every day" in form.errors["departure"][0]
+
+
+def test_a_visit_of_too_many_windows_is_refused(
+    desk: Client, site: Site, employee: User
+) -> None:
+    start = tomorrow_at(8, site)
+    data = visit_data(
+        site,
+        employee,
+        arrival=f"{start:%Y-%m-%dT%H:%M}",
+        departure=f"{start + timedelta(days=5, hours=9):%Y-%m-%dT%H:%M}",
+    )
+    form = desk.post(NEW, data).context["form"]
+    assert "18 charging windows" in form.errors["departure"][0]
+
+
+def test_the_site_must_be_one_of_the_receptionists(
+    desk: Client, receptionist: User, site: Site, other_site: Site, employee: User
+) -> None:
+    receptionist.reception_sites.set([site])
+    form = desk.post(NEW, visit_data(other_site, employee)).context["form"]
+    assert "site" in form.errors
+
+
+# --- chargers and plan ----------------------------------------------------------------
+
+
+def test_chargers_are_offered_with_the_visitor_bays_first(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    response = desk.post(NEW, {**visit_data(site, employee), "action": "search"})
+
+    html = response.content.decode()
+    assert html.index("Visitor parking, bay 1") < html.index("IONITY Karlsruhe Süd")
+    assert "Garage P1" not in html  # the staff bays are not for visitors
+    assert "€6.20" in html
+    assert "Book this charger" in html
+    assert 'name="visitor_name" value="Jane Visitor"' in html  # carried, tidied
+
+
+def test_a_search_failure_is_explained_on_the_form(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    api.search_failure = (429, "Rate limit exceeded. Retry after 30 seconds.")
+    response = desk.post(NEW, {**visit_data(site, employee), "action": "search"})
+    assert response.status_code == 200
+    assert "try again in 30 seconds" in response.content.decode()
+    assert response.context["form"]["visitor_company"].value() == "ACME GmbH"
+
+
+def test_a_long_visit_shows_its_plan_before_booking(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee, days=3)
+    plan = choose(desk, data)
+    assert len(api.searches) == 3
+
+    response = desk.post(NEW, {**data, "plan": plan, "action": "plan"})
+
+    html = response.content.decode()
+    assert "Book all 3 windows" in html
+    assert "Estimated total" in html and "€18.60" in html
+    assert api.created == []
+
+
+def test_a_tampered_plan_offers_the_chargers_again(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee)
+    response = desk.post(NEW, {**data, "plan": "forged", "action": "book"})
+    assert "could not be read" in response.context["error"]
+    assert response.context["options"]
+    assert api.created == []
+
+
+def test_a_plan_for_other_times_is_not_booked(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee)
+    plan = choose(desk, data)
+    later = tomorrow_at(13, site)
+    moved = {
+        **data,
+        "arrival": f"{later:%Y-%m-%dT%H:%M}",
+        "departure": f"{later + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+    }
+    response = desk.post(NEW, {**moved, "plan": plan, "action": "book"})
+    assert "times have changed" in response.context["error"]
+    assert api.created == []
+
+
+# --- booking ---------------------------------------------------------------------
+
+
+def test_booking_sends_ad_hoc_and_opens_the_pass(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee)
+    plan = choose(desk, data)
+
+    response = desk.post(NEW, {**data, "plan": plan, "action": "book"}, follow=True)
+
+    visit = Visit.objects.get()
+    assert response.redirect_chain == [
+        (reverse("reception:pass", args=[visit.pk]), 302)
+    ]
+    [sent] = api.created
+    assert sent["token_strategy"] == "ad_hoc"
+    assert "customer_id" not in sent and "token_id" not in sent
+    assert sent["external_id"] == f"visitor-reception-{tomorrow_at(9, site):%Y%m%d}"
+    assert visit.visitor_name == "Jane Visitor"
+    assert visit.licence_plate == "KA-AB 123"
+    assert visit.host == employee.employee
+    html = response.content.decode()
+    assert "Charging is booked for Jane Visitor" in html
+    assert "04A2B3C4D5E601" in html
+
+
+def test_a_double_submit_books_one_set(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee, days=2)
+    plan = choose(desk, data)
+
+    first = desk.post(NEW, {**data, "plan": plan, "action": "book"})
+    second = desk.post(NEW, {**data, "plan": plan, "action": "book"}, follow=True)
+
+    assert first.status_code == 302
+    assert len(api.created) == 2
+    assert Visit.objects.count() == 1
+    assert "already been sent" in second.content.decode()
+
+
+def test_a_taken_charger_offers_the_others_again_and_keeps_the_visit(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee, days=2)
+    plan = choose(desk, data)
+    api.fail(2, 409, "EVSE not available for requested time")
+
+    response = desk.post(NEW, {**data, "plan": plan, "action": "book"})
+
+    assert response.status_code == 200
+    assert "reception/choose.html" in [t.name for t in response.templates]
+    assert "just taken" in response.context["error"]
+    assert response.context["options"]
+    carry = response.context["carry"]
+    assert carry["visitor_company"] == "ACME GmbH"
+    assert carry["form_key"] != data["form_key"]  # the next try is a new one
+    assert len(api.cancelled) == 1
+
+
+def test_a_refusal_shows_the_api_message_on_the_plan(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    data = visit_data(site, employee)
+    plan = choose(desk, data)
+    api.fail(1, 400, "Reservation must start at least 15 minutes from now")
+
+    response = desk.post(NEW, {**data, "plan": plan, "action": "book"})
+
+    assert "reception/plan.html" in [t.name for t in response.templates]
+    assert (
+        "The booking service refused: Reservation must start at least 15 minutes "
+        "from now." in response.content.decode()
+    )
+    assert response.context["carry"]["form_key"] != data["form_key"]
+    assert not Visit.objects.exists()
+
+
+# --- the pass --------------------------------------------------------------------
+
+
+def test_the_pass_has_token_qr_charger_and_local_window(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, days=2)
+
+    response = desk.get(reverse("reception:pass", args=[visit.pk]))
+
+    html = response.content.decode()
+    assert "04A2B3C4D5E600" in html and "04A2B3C4D5E601" in html
+    assert html.count('src="data:image/svg+xml') == 2
+    assert 'alt="QR code of token 04A2B3C4D5E600"' in html
+    assert "Karlsruhe HQ – Visitor parking" in html
+    assert "Kaiserstraße 120, Karlsruhe" in html
+    assert "DE*ENB*E700102*1" in html
+    assert "Visitor parking, bay 1" in html
+    assert "09:00–11:00" in html
+    assert "css/print.css" in html
+    assert "style=" not in html
+
+
+def test_the_label_format_has_one_label_per_window(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, days=3)
+    response = desk.get(reverse("reception:pass", args=[visit.pk]), {"format": "label"})
+    assert response.content.decode().count('class="label"') == 3
+
+
+def test_a_cancelled_window_shows_no_token(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, status=BookingStatus.CANCELLED)
+    html = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    assert "04A2B3C4D5E6" not in html
+    assert "cancelled" in html
+
+
+def test_the_pass_is_emailed_with_its_qr_codes(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, days=2)
+
+    response = desk.post(reverse("reception:pass_email", args=[visit.pk]), follow=True)
+
+    [message] = mail.outbox
+    assert message.to == ["jane@acme.example"]
+    assert "04A2B3C4D5E600" in message.body
+    assert "09:00" in message.body
+    assert [(name, kind) for name, _c, kind in message.attachments] == [
+        ("charging-token-04A2B3C4D5E600.png", "image/png"),
+        ("charging-token-04A2B3C4D5E601.png", "image/png"),
+    ]
+    assert message.attachments[0][1].startswith(b"\x89PNG")
+    assert "e-mailed to jane@acme.example" in response.content.decode()
+    visit.refresh_from_db()
+    assert visit.pass_sent_at is not None
+
+
+def test_no_pass_mail_without_an_address(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, visitor_email="")
+    response = desk.post(reverse("reception:pass_email", args=[visit.pk]), follow=True)
+    assert mail.outbox == []
+    assert "no e-mail address" in response.content.decode()
+
+
+def test_the_pass_after_the_clean_up_names_nobody(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    Visit.objects.filter(pk=visit.pk).remove_personal_data(timezone.now())
+    html = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    assert "Jane Visitor" not in html and "ACME" not in html and "KA-AB" not in html
+    assert "removed after the visit" in html
+
+
+@pytest.mark.parametrize("method", ["put", "delete"])
+def test_pages_refuse_other_methods(
+    desk: Client, site: Site, employee: User, method: str
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    for url in (
+        DAY,
+        NEW,
+        reverse("reception:pass", args=[visit.pk]),
+        reverse("reception:pass_email", args=[visit.pk]),
+    ):
+        assert getattr(desk, method)(url).status_code == 405
+
+
+def test_pass_email_needs_post(desk: Client, site: Site, employee: User) -> None:
+    visit = make_visit(site=site, host=employee)
+    assert desk.get(reverse("reception:pass_email", args=[visit.pk])).status_code == 405
+
+
+# --- cancelling ----------------------------------------------------------------------
+
+
+def test_cancelling_a_window_asks_first_then_cancels_and_tells_the_host(
+    desk: Client,
+    site: Site,
+    employee: User,
+    api: FakeVisitorApi,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    booking = visit.bookings.get()
+    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    url = reverse("reception:cancel_booking", args=[booking.pk])
+
+    page = desk.get(url).content.decode()
+    assert "cancellation fee" in page
+    assert api.cancelled == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = desk.post(url, follow=True)
+
+    assert api.cancelled == [booking.api_id]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert "The host has been told" in response.content.decode()
+    [message] = mail.outbox
+    assert message.to == [employee.email]
+
+
+def test_calling_off_a_visit_cancels_every_window(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    visit = make_visit(site=site, host=employee, days=2)
+    for booking in visit.bookings.all():
+        api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+
+    response = desk.post(reverse("reception:cancel_visit", args=[visit.pk]))
+
+    assert response.status_code == 302
+    assert len(api.cancelled) == 2
+    visit.refresh_from_db()
+    assert visit.is_called_off
+
+
+def test_a_failed_cancel_says_why(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    booking = visit.bookings.get()
+    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    api.cancel_failure = (401, "Invalid or missing API key")
+
+    response = desk.post(
+        reverse("reception:cancel_booking", args=[booking.pk]), follow=True
+    )
+
+    assert "administrator has been told" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+
+def test_a_late_evening_form_does_not_start_a_visit_over_two_days(
+    receptionist: User, site: Site
+) -> None:
+    late = timezone.make_aware(datetime(2027, 5, 4, 23, 0), site.tzinfo)
+    initial = initial_visit(receptionist, now=late)
+    assert initial["arrival"] == "2027-05-04T23:15"
+    assert initial["departure"] == "2027-05-04T23:59"
