@@ -129,14 +129,16 @@ ALL_REPORTS = frozenset({"finance", "admin_user"})
 
 def unattributed_booking(get: Get) -> Any:
     """A booking found on the account that nobody could be charged for."""
-    return make_booking(
+    booking = make_booking(
         get("employee").employee,
         origin="api",
         attribution="none",
-        employee=None,
         department=None,
         status="COMPLETED",
     )
+    booking.employee = None
+    booking.save(update_fields=["employee"])
+    return booking
 
 
 ACCESS: dict[str, Rule] = {
