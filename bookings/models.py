@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -202,6 +206,9 @@ class Booking(models.Model):
     origin = models.CharField(max_length=10, choices=Origin.choices)
 
     # --- who ----------------------------------------------------------------
+    # Indexes of the foreign keys are in Meta: composite ones that also serve
+    # the reports, and partial ones (NOT NULL) for keys most bookings leave
+    # empty, which then cost nothing when the sync writes thousands of rows.
     employee = models.ForeignKey(
         Employee,
         on_delete=models.PROTECT,
@@ -209,6 +216,7 @@ class Booking(models.Model):
         blank=True,
         related_name="bookings",
         verbose_name=_("employee"),
+        db_index=False,
     )
     visit = models.ForeignKey(
         Visit,
@@ -217,6 +225,7 @@ class Booking(models.Model):
         blank=True,
         related_name="bookings",
         verbose_name=_("visit"),
+        db_index=False,
     )
     # The department that pays: the employee's, or the visit host's.
     department = models.ForeignKey(
@@ -226,6 +235,7 @@ class Booking(models.Model):
         blank=True,
         related_name="bookings",
         verbose_name=_("department"),
+        db_index=False,
     )
     attribution = models.CharField(
         _("attribution"),
@@ -239,6 +249,7 @@ class Booking(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     assigned_at = models.DateTimeField(null=True, blank=True)
     requested_by = models.ForeignKey(
@@ -248,6 +259,7 @@ class Booking(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("booked by"),
+        db_index=False,
     )
     site = models.ForeignKey(
         Site,
@@ -306,6 +318,7 @@ class Booking(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
 
     created_at = models.DateTimeField(auto_now_add=True)
@@ -338,10 +351,37 @@ class Booking(models.Model):
         ]
         indexes = [
             models.Index(fields=["employee", "reservation_start"]),
-            models.Index(fields=["department", "reservation_start"]),
-            models.Index(fields=["reservation_start"]),
+            # The reports read whole months: these hold every column their
+            # sums need, so a department's year or a month of all departments
+            # is read from the index alone.
+            models.Index(
+                fields=[
+                    "department",
+                    "reservation_start",
+                    "status",
+                    "client_price",
+                    "employee",
+                ],
+                name="booking_department_months",
+            ),
+            models.Index(
+                fields=["reservation_start", "department", "status", "client_price"],
+                name="booking_months",
+            ),
             models.Index(fields=["status"]),
-            models.Index(fields=["attribution"]),
+            models.Index(
+                fields=["attribution"],
+                condition=Q(attribution="none"),
+                name="booking_unattributed",
+            ),
+            *(
+                models.Index(
+                    fields=[key],
+                    condition=Q(**{f"{key}__isnull": False}),
+                    name=f"booking_{key}_set",
+                )
+                for key in ("visit", "assigned_by", "requested_by", "cancelled_by")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -384,6 +424,26 @@ class Booking(models.Model):
     @property
     def tzinfo(self) -> Any:
         return self.site.tzinfo if self.site else timezone.get_current_timezone()
+
+    def assign(
+        self, *, department: Department, employee: Employee | None, by: User
+    ) -> None:
+        """Finance's attribution by hand; the sync never overrides it."""
+        self.department = department
+        self.employee = employee
+        self.attribution = Booking.Attribution.MANUAL
+        self.assigned_by = by
+        self.assigned_at = timezone.now()
+        self.save(
+            update_fields=[
+                "department",
+                "employee",
+                "attribution",
+                "assigned_by",
+                "assigned_at",
+                "updated_at",
+            ]
+        )
 
     # --- the API's view -----------------------------------------------------
     def apply_remote(self, remote: RemoteBooking) -> list[str]:
@@ -437,3 +497,145 @@ def remote_fields(remote: RemoteBooking) -> dict[str, Any]:
         "token_valid_until": token.valid_until if token else None,
     }
     return {k: v for k, v in values.items() if v is not None}
+
+
+@dataclass
+class HeldLease:
+    """A lease this process holds; see Lease."""
+
+    name: str
+    token: str
+    ttl: timedelta
+
+    def renew(self) -> bool:
+        """Extend the lease; False when another holder has taken it meanwhile."""
+        return bool(
+            Lease.objects.filter(name=self.name, holder=self.token).update(
+                expires_at=timezone.now() + self.ttl
+            )
+        )
+
+    def release(self) -> None:
+        Lease.objects.filter(name=self.name, holder=self.token).update(
+            holder="", expires_at=None
+        )
+
+
+def _holder_token() -> str:
+    """host:pid:random, so a lease left by a dead process of this host is known."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+def _left_by_dead_process(holder: str) -> bool:
+    host, _sep, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid_text.isdigit():
+        return False  # another host's: only its expiry tells
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return False
+
+
+class Lease(models.Model):
+    """A named lock with an expiry, shared by every portal host through the database.
+
+    It is taken with one conditional UPDATE, which is atomic on SQLite and on
+    PostgreSQL alike (a concurrent UPDATE waits for the row and re-checks the
+    condition), so no transaction stays open while the holder works and calls
+    the API. A holder that dies, even by kill -9, leaves a lease that expires
+    after its ttl; on the same host it is taken over at once, because the
+    holder's process is known to be gone. Long work renews it as it goes.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=64, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lease")
+        verbose_name_plural = _("leases")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def acquire(cls, name: str, *, ttl: timedelta) -> HeldLease | None:
+        """Take the lease if it is free or abandoned; None when someone holds it."""
+        cls.objects.get_or_create(name=name)
+        now = timezone.now()
+        token = _holder_token()
+        free = Q(expires_at__isnull=True) | Q(expires_at__lte=now)
+        holder = cls.objects.filter(name=name).values_list("holder", flat=True).get()
+        if holder and _left_by_dead_process(holder):
+            free |= Q(holder=holder)
+        taken = (
+            cls.objects.filter(name=name)
+            .filter(free)
+            .update(holder=token, expires_at=now + ttl)
+        )
+        return HeldLease(name=name, token=token, ttl=ttl) if taken else None
+
+
+class SyncRunQuerySet(models.QuerySet["SyncRun"]):
+    def requests_since(self, start: datetime) -> int:
+        """API requests the sync has spent since `start`."""
+        total = self.filter(started_at__gte=start).aggregate(
+            total=models.Sum("requests", default=0)
+        )["total"]
+        return int(total)
+
+    def last_complete(self) -> SyncRun | None:
+        return (
+            self.filter(outcome=SyncRun.Outcome.COMPLETE)
+            .order_by("-started_at")
+            .first()
+        )
+
+
+class SyncRun(models.Model):
+    """One run of the booking sync: what it read, wrote and spent.
+
+    The counters are saved after every batch, so a run that was killed still
+    counts the API requests it used against the sync's share of the quota.
+    """
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("running (or killed)")
+        COMPLETE = "complete", _("complete")
+        PARTIAL = "partial", _("stopped early")
+        FAILED = "failed", _("failed")
+
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    window_start = models.DateTimeField(_("window start"))
+    window_end = models.DateTimeField(_("window end"))
+    incremental = models.BooleanField(_("incremental"), default=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    fetched = models.PositiveIntegerField(_("fetched"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    unattributed = models.PositiveIntegerField(_("unattributed"), default=0)
+    requests = models.PositiveIntegerField(_("API requests"), default=0)
+    quota_left = models.IntegerField(_("monthly quota left"), null=True, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    objects = SyncRunQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sync run")
+        verbose_name_plural = _("sync runs")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"

@@ -28,7 +28,8 @@ def restore_role_groups(
     if not router.allow_migrate_model(using, Group):
         return
     # Django creates permissions in its own post_migrate handler, which may
-    # run after this one; the groups need them now.
-    for label in ("auth", "portal"):
-        create_permissions(apps.get_app_config(label), verbosity=0, using=using)
+    # run after this one; the groups need them now (roles also hold other
+    # apps' permissions, e.g. the Admin role sees the scheduled jobs).
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
     ensure_role_groups(using=using)

@@ -287,3 +287,12 @@ BOOKING_MAX_UPCOMING = env.int("BOOKING_MAX_UPCOMING", default=3)
 # Visitors' names, companies, e-mail addresses and plates are removed this many
 # days after their visit (the bookings and their costs stay).
 VISITOR_DATA_RETENTION_DAYS = env.int("VISITOR_DATA_RETENTION_DAYS", default=30)
+
+# --- Booking sync, reports and scheduled jobs ----------------------------------
+# The sync reads bookings created in the last SYNC_WINDOW_DAYS days (plus every
+# booking still unfinished), every SYNC_INTERVAL_MINUTES, and stops early
+# rather than spend more than SYNC_MAX_QUOTA_SHARE of the API's monthly quota.
+SYNC_WINDOW_DAYS = env.int("SYNC_WINDOW_DAYS", default=90)
+SYNC_MAX_QUOTA_SHARE = env.float("SYNC_MAX_QUOTA_SHARE", default=0.30)
+# Finance/HR addresses that get the all-department report every month.
+REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])

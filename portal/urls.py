@@ -54,4 +54,5 @@ urlpatterns = [
     path("bookings/", include("bookings.urls")),
     path("reception/", include("bookings.reception_urls")),
     path("sandbox/api/v1/client/", include("bookings.sandbox.urls")),
+    path("reports/", include("reports.urls")),
 ]

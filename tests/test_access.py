@@ -123,6 +123,24 @@ class Rule:
         return getattr(client, self.method)(url, self.data)
 
 
+REPORT_READERS = frozenset({"manager", "finance", "admin_user"})
+ALL_REPORTS = frozenset({"finance", "admin_user"})
+
+
+def unattributed_booking(get: Get) -> Any:
+    """A booking found on the account that nobody could be charged for."""
+    booking = make_booking(
+        get("employee").employee,
+        origin="api",
+        attribution="none",
+        department=None,
+        status="COMPLETED",
+    )
+    booking.employee = None
+    booking.save(update_fields=["employee"])
+    return booking
+
+
 ACCESS: dict[str, Rule] = {
     "home": Rule(ok=EVERYONE),
     "healthz": Rule(ok=EVERYONE, public=True),
@@ -138,6 +156,37 @@ ACCESS: dict[str, Rule] = {
         ok=EVERYONE, public=True, kwargs={"uidb64": "MQ", "token": "made-up-token"}
     ),
     "password_reset_complete": Rule(ok=EVERYONE, public=True),
+    # --- reports: managers see the departments they manage, finance (and the
+    # Admin role, which holds the finance permissions) every one.
+    "reports:index": Rule(ok=REPORT_READERS),
+    "reports:index_csv": Rule(ok=REPORT_READERS),
+    "reports:index_chart": Rule(ok=REPORT_READERS),
+    "reports:summary": Rule(ok=ALL_REPORTS),
+    "reports:summary_csv": Rule(ok=ALL_REPORTS),
+    "reports:unattributed": Rule(ok=ALL_REPORTS),
+    "reports:unattributed_csv": Rule(ok=ALL_REPORTS),
+    "reports:booking_assign": Rule(
+        ok=ALL_REPORTS, owner=unattributed_booking, kwargs=lambda b: {"pk": b.pk}
+    ),
+    # Sales: the manager manages engineering only, so sales is a 404 to them.
+    "reports:department": Rule(
+        ok=ALL_REPORTS,
+        not_found={"manager"},
+        owner=lambda get: get("sales"),
+        kwargs=lambda department: {"code": department.code},
+    ),
+    "reports:department_chart": Rule(
+        ok=ALL_REPORTS,
+        not_found={"manager"},
+        owner=lambda get: get("sales"),
+        kwargs=lambda department: {"code": department.code},
+    ),
+    "reports:department_csv": Rule(
+        ok=ALL_REPORTS,
+        not_found={"manager"},
+        owner=lambda get: get("sales"),
+        kwargs=lambda department: {"code": department.code, "table": "employees"},
+    ),
     # Reception: receptionists and admins. On a visit's pages admin_user
     # plays a receptionist limited to another site, who must get 404.
     "reception:day": Rule(ok=RECEPTION),

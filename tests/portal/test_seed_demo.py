@@ -72,6 +72,7 @@ def test_runportal_prints_logins_and_points_the_client_at_its_own_sandbox() -> N
     with (
         mock.patch.dict(os.environ, env, clear=True),
         mock.patch("portal.management.commands.runportal.call_command") as run,
+        mock.patch("portal.management.commands.runportal.start_jobs"),
     ):
         call_command("runportal", "127.0.0.1:8123", stdout=out)
         assert os.environ["PETITMONDE_API_URL"] == (
@@ -86,6 +87,30 @@ def test_runportal_keeps_an_api_url_set_by_the_operator() -> None:
     with (
         mock.patch.dict(os.environ, {"PETITMONDE_API_URL": "https://api.example"}),
         mock.patch("portal.management.commands.runportal.call_command"),
+        mock.patch("portal.management.commands.runportal.start_jobs"),
     ):
         call_command("runportal", "127.0.0.1:8123", stdout=io.StringIO())
         assert os.environ["PETITMONDE_API_URL"] == "https://api.example"
+
+
+def test_runportal_runs_the_scheduled_jobs_beside_the_server_and_stops_them() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "RUN_MAIN"}
+    with (
+        mock.patch.dict(os.environ, env, clear=True),
+        mock.patch("portal.management.commands.runportal.call_command") as run,
+        mock.patch("subprocess.Popen") as popen,
+    ):
+        call_command("runportal", "127.0.0.1:8123", stdout=io.StringIO())
+    assert popen.call_args.args[0][-2:] == ["run_jobs", "--loop"]
+    run.assert_called_once_with("runserver", "127.0.0.1:8123")
+    popen.return_value.terminate.assert_called_once()
+
+
+def test_the_reloaders_child_starts_no_second_scheduler() -> None:
+    with (
+        mock.patch.dict(os.environ, {"RUN_MAIN": "true"}),
+        mock.patch("portal.management.commands.runportal.call_command"),
+        mock.patch("subprocess.Popen") as popen,
+    ):
+        call_command("runportal", "127.0.0.1:8123", stdout=io.StringIO())
+    popen.assert_not_called()

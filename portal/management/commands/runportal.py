@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +15,8 @@ from portal.management.commands.seed_demo import print_logins
 class Command(BaseCommand):
     help = (
         "Development server for `make run`: prints the demo logins and serves "
-        "the portal (with the sandbox) on ADDRPORT."
+        "the portal (with the sandbox) on ADDRPORT, with the scheduled jobs "
+        "(`run_jobs --loop`) running beside it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -28,8 +31,29 @@ class Command(BaseCommand):
                 f"http://{addrport}/sandbox/api/v1/client"
             )
         # The autoreloader runs this command again in a child process
-        # (RUN_MAIN=true) after every code change: print the logins once.
+        # (RUN_MAIN=true) after every code change: print the logins and start
+        # the scheduled jobs once.
+        jobs = None
         if os.environ.get("RUN_MAIN") != "true":
             print_logins(self.stdout.write)
             self.stdout.write(f"Open http://{addrport}/ in your browser.")
-        call_command("runserver", addrport)
+            jobs = start_jobs()
+        try:
+            call_command("runserver", addrport)
+        finally:
+            if jobs is not None:
+                stop(jobs)
+
+
+def start_jobs() -> subprocess.Popen[bytes]:
+    """`run_jobs --loop` beside the server: the sync and the monthly reports."""
+    manage = str(settings.BASE_DIR / "manage.py")
+    return subprocess.Popen([sys.executable, manage, "run_jobs", "--loop"])
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()  # run_jobs finishes the job in progress, then exits
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()

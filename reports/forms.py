@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Department, Employee
+from portal.validators import code_validator
+from reports.months import Month
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label=_("Month"),
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+
+    def clean_month(self) -> Month:
+        month = Month.parse(self.cleaned_data["month"])
+        if month is None:
+            raise ValidationError(
+                _("Give the month as year and month, e.g. 2026-11."),
+                code="invalid_month",
+            )
+        return month
+
+
+class AssignForm(forms.Form):
+    """Who pays for a booking nobody could be found for."""
+
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        label=_("Department"),
+        help_text=_("Leave empty to use the employee's department."),
+    )
+    employee_id = forms.CharField(
+        label=_("Employee id"),
+        max_length=30,
+        required=False,
+        validators=[code_validator],
+        help_text=_("Optional: the person who charged, e.g. emp042."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        employee_id = cleaned.get("employee_id")
+        employee = None
+        if employee_id:
+            employee = (
+                Employee.objects.select_related("department")
+                .filter(employee_id=employee_id)
+                .first()
+            )
+            if employee is None:
+                self.add_error("employee_id", _("There is no employee with this id."))
+                return cleaned
+            if cleaned.get("department") is None:
+                cleaned["department"] = employee.department
+        if cleaned.get("department") is None and "department" not in self.errors:
+            raise ValidationError(
+                _("Choose a department, or give the id of the employee."),
+                code="missing",
+            )
+        cleaned["employee"] = employee
+        return cleaned

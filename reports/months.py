@@ -1,0 +1,93 @@
+"""Calendar months in the portal's time zone: the unit of every report.
+
+A booking belongs to the month of its reservation_start in settings.TIME_ZONE.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import formats, timezone
+
+_PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+
+
+def report_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+@dataclass(frozen=True, order=True)
+class Month:
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.month <= 12 and 1 <= self.year <= 9998):
+            raise ValueError(f"no such month: {self.year}-{self.month}")
+
+    @classmethod
+    def of(cls, moment: datetime | date) -> Month:
+        """The month a date, or an instant seen in the portal's time zone, is in."""
+        if isinstance(moment, datetime):
+            moment = timezone.localtime(moment, report_tz())
+        return cls(moment.year, moment.month)
+
+    @classmethod
+    def current(cls) -> Month:
+        return cls.of(timezone.now())
+
+    @classmethod
+    def parse(cls, text: str) -> Month | None:
+        """`YYYY-MM`, or None for anything else."""
+        match = _PATTERN.match(text.strip())
+        if match is None:
+            return None
+        try:
+            return cls(int(match["year"]), int(match["month"]))
+        except ValueError:
+            return None
+
+    def shifted(self, months: int) -> Month:
+        index = self.year * 12 + self.month - 1 + months
+        return Month(index // 12, index % 12 + 1)
+
+    @property
+    def previous(self) -> Month:
+        return self.shifted(-1)
+
+    @property
+    def next(self) -> Month:
+        return self.shifted(1)
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def start(self) -> datetime:
+        """Midnight on the 1st, in the portal's time zone."""
+        return datetime(self.year, self.month, 1, tzinfo=report_tz())
+
+    @property
+    def end(self) -> datetime:
+        """The start of the next month (exclusive)."""
+        return self.next.start
+
+    @property
+    def label(self) -> str:
+        """“November 2026”, in the current language."""
+        return formats.date_format(self.first_day, "YEAR_MONTH_FORMAT")
+
+    @property
+    def short_label(self) -> str:
+        return formats.date_format(self.first_day, "M y")
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def __contains__(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from reports.tables import euros
+
+register = template.Library()
+
+
+@register.simple_tag
+def month_url(viewname: str, month: object, *args: object) -> str:
+    """The address of a report view for a month: /reports/…?month=2026-11."""
+    return f"{reverse(viewname, args=args)}?{urlencode({'month': str(month)})}"
+
+
+register.filter("euros", euros)

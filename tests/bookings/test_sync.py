@@ -1,0 +1,454 @@
+"""The sync against a fake API with exact control over time, data and quota."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import requests
+import responses
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bookings.models import Booking, Lease, SyncRun, Visit
+from bookings.sync import (
+    BATCH,
+    CHUNK,
+    LEASE,
+    SyncAlreadyRunning,
+    sync_bookings,
+)
+from portal.models import Department, Site, User
+from tests.bookings.fake_api import FakeApi
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def api(api_mock: responses.RequestsMock) -> FakeApi:
+    return FakeApi(api_mock)
+
+
+def run(api: FakeApi, **options: Any) -> Any:
+    return sync_bookings(client=api.client(), now=options.pop("now", NOW), **options)
+
+
+def snapshot() -> set[tuple[Any, ...]]:
+    """Everything about the bookings that the sync decides."""
+    return set(
+        Booking.objects.values_list(
+            "api_id",
+            "status",
+            "client_price",
+            "external_id",
+            "attribution",
+            "employee_id",
+            "department_id",
+            "visit_id",
+            "reservation_start",
+            "energy_kwh",
+        )
+    )
+
+
+def days_ago(n: float) -> datetime:
+    return NOW - timedelta(days=n)
+
+
+def test_first_run_creates_every_booking_with_every_end_state(
+    api: FakeApi, employee: User
+) -> None:
+    for i, status in enumerate(
+        ["COMPLETED", "CANCELLED", "EXPIRED", "NO_SHOW", "CONFIRMED", "ATTENDING"]
+    ):
+        api.add(
+            days_ago(i + 1), status=status, external_id=f"engineering-emp042-2026031{i}"
+        )
+    result = run(api)
+    assert result.counts.created == 6
+    assert result.complete
+    assert set(Booking.objects.values_list("status", flat=True)) == {
+        "COMPLETED",
+        "CANCELLED",
+        "EXPIRED",
+        "NO_SHOW",
+        "CONFIRMED",
+        "ATTENDING",
+    }
+    booking = Booking.objects.get(status="COMPLETED")
+    assert booking.origin == Booking.Origin.API
+    assert booking.client_price == Decimal("12.34")
+    assert booking.energy_kwh == Decimal("20.500")
+    assert booking.employee == employee.employee
+    assert booking.department.code == "engineering"
+    assert booking.attribution == Booking.Attribution.EXTERNAL_ID
+    assert booking.site is not None  # its charger belongs to the Karlsruhe site
+    run_row = SyncRun.objects.get()
+    assert run_row.outcome == SyncRun.Outcome.COMPLETE
+    assert run_row.created == 6
+    assert run_row.requests == result.requests >= 2  # usage + at least one list
+
+
+@pytest.mark.parametrize(
+    "external_id",
+    [
+        "",  # none at all
+        "pool-car-7",  # another tool's convention
+        "Engineering-emp042-20260310",  # capitals: not ours
+        "marketing-emp042-20260310",  # unknown department
+        "engineering-emp999-20260310",  # unknown employee
+        "engineering-emp042-20261310",  # no such date
+        "visitor-reception-20260310",  # a visitor, but no portal visit matches
+    ],
+)
+def test_non_conforming_or_unknown_references_stay_unattributed(
+    api: FakeApi, employee: User, external_id: str
+) -> None:
+    api.add(days_ago(10), external_id=external_id)
+    result = run(api)
+    booking = Booking.objects.get()
+    assert booking.attribution == Booking.Attribution.NONE
+    assert booking.department is None
+    assert booking.employee is None
+    assert result.counts.unattributed == 1
+
+
+def test_a_visitor_reference_matching_one_portal_visit_is_charged_to_the_host(
+    api: FakeApi, employee: User, site: Site, engineering: Department
+) -> None:
+    start = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    visit = Visit.objects.create(
+        site=site,
+        host=employee.employee,
+        host_department=engineering,
+        visitor_name="Vera",
+        arrival=start - timedelta(hours=1),
+        departure=start + timedelta(hours=6),
+    )
+    api.add(
+        days_ago(11),
+        external_id="visitor-reception-20260310",
+        reservation_start=start,
+        evse_uid="DE*ENB*E700102*1",  # the site's visitor charger
+    )
+    run(api)
+    booking = Booking.objects.get()
+    assert booking.visit == visit
+    assert booking.department == engineering
+    assert booking.employee is None
+
+
+def test_a_second_run_changes_nothing(api: FakeApi, employee: User) -> None:
+    for i in range(30):
+        api.add(days_ago(i * 2 + 0.5), external_id=f"engineering-emp042-202602{i:02d}")
+    run(api)
+    before = dict(Booking.objects.values_list("api_id", "updated_at"))
+    with CaptureQueriesContext(connection) as queries:
+        result = run(api, now=NOW + timedelta(minutes=5))
+    assert result.counts.created == result.counts.updated == 0
+    assert result.counts.unchanged == 30
+    assert dict(Booking.objects.values_list("api_id", "updated_at")) == before
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "bookings_booking" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+    ]
+    assert writes == []
+
+
+def test_a_change_at_the_api_updates_the_row(api: FakeApi, employee: User) -> None:
+    remote = api.add(days_ago(1), status="CONFIRMED", client_price=9.99)
+    run(api)
+    remote.update(status="COMPLETED", client_price=14.2, energy_kwh=31.0004)
+    result = run(api, now=NOW + timedelta(hours=3))
+    assert (result.counts.updated, result.counts.unchanged) == (1, 0)
+    booking = Booking.objects.get()
+    assert booking.status == "COMPLETED"
+    assert booking.client_price == Decimal("14.20")
+    # Stored to the column's precision, so the next run sees no change.
+    assert run(api, now=NOW + timedelta(hours=4)).counts.updated == 0
+
+
+def test_a_portal_booking_keeps_its_employee(
+    api: FakeApi, employee: User, colleague: User
+) -> None:
+    remote = api.add(
+        days_ago(1), status="CONFIRMED", external_id="engineering-emp043-x"
+    )
+    mine = Booking.objects.create(
+        api_id=remote["id"],
+        origin=Booking.Origin.PORTAL,
+        attribution=Booking.Attribution.PORTAL,
+        employee=employee.employee,
+        department=employee.employee.department,
+        requested_by=employee,
+        location_id="DE-ENB-E700101",
+        evse_uid="DE*ENB*E700101*1",
+        reservation_start=NOW,
+        reservation_end=NOW + timedelta(hours=1),
+        status="REQUESTED",
+        estimated_price=Decimal("11.00"),
+    )
+    run(api)
+    mine.refresh_from_db()
+    assert mine.status == "CONFIRMED"
+    assert mine.employee == employee.employee
+    assert mine.origin == Booking.Origin.PORTAL
+    assert mine.requested_by == employee  # not the sync's to change
+    assert mine.estimated_price == Decimal("11.00")
+
+
+def test_a_portal_booking_still_being_sent_is_completed_not_duplicated(
+    api: FakeApi, employee: User
+) -> None:
+    ref = "engineering-emp042-20260321"
+    remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
+    sending = Booking.objects.create(
+        origin=Booking.Origin.PORTAL,
+        attribution=Booking.Attribution.PORTAL,
+        employee=employee.employee,
+        department=employee.employee.department,
+        external_id=ref,
+        location_id="DE-ENB-E700101",
+        evse_uid="DE*ENB*E700101*1",
+        reservation_start=NOW,
+        reservation_end=NOW + timedelta(hours=1),
+    )
+    run(api)
+    assert Booking.objects.count() == 1
+    sending.refresh_from_db()
+    assert sending.api_id == remote["id"]
+    assert sending.status == "PENDING"
+
+
+def test_finance_assignment_survives_later_syncs(
+    api: FakeApi, finance: User, sales: Department
+) -> None:
+    remote = api.add(days_ago(3), external_id="pool-car-7", status="CONFIRMED")
+    run(api)
+    Booking.objects.get().assign(department=sales, employee=None, by=finance)
+    remote["status"] = "COMPLETED"
+    result = run(api, now=NOW + timedelta(hours=1))
+    booking = Booking.objects.get()
+    assert booking.status == "COMPLETED"
+    assert booking.attribution == Booking.Attribution.MANUAL
+    assert booking.department == sales
+    assert result.counts.unattributed == 0
+
+
+def test_an_unattributed_booking_is_attributed_once_its_person_exists(
+    api: FakeApi, make_person: Callable[..., User], engineering: Department
+) -> None:
+    api.add(days_ago(3), external_id="engineering-emp100-20260317")
+    run(api)
+    assert Booking.objects.get().attribution == Booking.Attribution.NONE
+    person = make_person("emp100", engineering)
+    run(api, now=NOW + timedelta(hours=1))
+    assert Booking.objects.get().employee == person.employee
+
+
+def test_more_than_a_page_in_a_month_is_read_completely(api: FakeApi) -> None:
+    for i in range(260):
+        api.add(days_ago(1 + i / 100))  # 260 bookings in under three days
+    result = run(api)
+    assert Booking.objects.count() == 260
+    assert result.counts.fetched == 260
+    assert result.complete
+
+
+def test_a_booking_on_a_chunk_boundary_is_written_once(api: FakeApi) -> None:
+    api.add(NOW - CHUNK)  # read by both chunks: the bounds are inclusive
+    api.add(NOW - CHUNK + timedelta(seconds=1))
+    result = run(api)
+    assert result.counts.fetched == 2
+    assert Booking.objects.count() == 2
+
+
+def test_many_bookings_are_written_in_batches(api: FakeApi) -> None:
+    for i in range(BATCH + 5):
+        api.add(days_ago(1 + i / 2000))
+    assert run(api).counts.created == BATCH + 5
+    assert Booking.objects.count() == BATCH + 5
+
+
+def test_the_sync_stops_early_at_its_share_of_the_monthly_quota(
+    api: FakeApi, settings: Any
+) -> None:
+    settings.SYNC_MAX_QUOTA_SHARE = 0.30
+    api.quota = 20  # a share of 6 requests
+    for week in range(12):
+        api.add(days_ago(week * 7 + 1))
+    result = run(api)
+    assert result.requests == 6
+    assert not result.complete
+    assert "stopped early" in result.stopped
+    assert "30%" in result.stopped
+    assert Booking.objects.count() == 5  # the newest chunks were kept
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.PARTIAL
+    # The month's share is spent: the next run stops before reading anything.
+    again = run(api, now=NOW + timedelta(minutes=15))
+    assert again.requests == 1  # only /usage
+    assert "stopped early" in again.stopped
+
+
+def test_the_share_is_counted_per_calendar_month(api: FakeApi, settings: Any) -> None:
+    SyncRun.objects.create(
+        started_at=datetime(2026, 2, 27, tzinfo=UTC),
+        window_start=NOW,
+        window_end=NOW,
+        requests=3000,
+    )
+    api.add(days_ago(1))
+    assert run(api).complete
+
+
+def test_two_runs_never_write_at_once(api: FakeApi) -> None:
+    held = Lease.acquire(LEASE, ttl=timedelta(minutes=5))
+    assert held is not None
+    with pytest.raises(SyncAlreadyRunning):
+        run(api)
+    assert api.used == 0
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing in the sync catches it."""
+
+
+def test_a_run_killed_midway_is_completed_by_the_next_one(
+    api: FakeApi, employee: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(40):
+        api.add(days_ago(i * 2 + 0.5), external_id=f"engineering-emp042-x{i}")
+    run(api)
+    reference = snapshot()
+    Booking.objects.all().delete()
+    SyncRun.objects.all().delete()
+
+    def die_on_the_fourth_list(request: Any) -> None:
+        if api.list_calls == 4:
+            raise Killed
+
+    api.list_calls = 0
+    api.before = die_on_the_fourth_list
+    # A killed process runs no clean-up: its lease stays and its run stays open.
+    monkeypatch.setattr("bookings.models.HeldLease.release", lambda self: None)
+    monkeypatch.setattr("bookings.sync._record", lambda *args: None)
+    with pytest.raises(Killed):
+        run(api)
+    assert 0 < Booking.objects.count() < 40
+    lease = Lease.objects.get(name=LEASE)
+    assert lease.holder.startswith(socket.gethostname()[:40])
+    # As if its process were gone (the test process itself is alive):
+    host, _pid, token = lease.holder.split(":")
+    Lease.objects.filter(name=LEASE).update(holder=f"{host}:999999999:{token}")
+    monkeypatch.undo()
+    api.before = lambda request: None
+    result = run(api, now=NOW + timedelta(minutes=1))
+    assert result.complete
+    assert snapshot() == reference
+
+
+def test_dry_run_writes_nothing(api: FakeApi) -> None:
+    api.add(days_ago(1))
+    result = run(api, dry_run=True)
+    assert result.counts.created == 1
+    assert Booking.objects.count() == 0
+    assert SyncRun.objects.count() == 0
+    assert not Lease.objects.filter(holder__gt="").exists()
+
+
+def test_incremental_run_reads_from_the_oldest_unfinished_booking(
+    api: FakeApi,
+) -> None:
+    api.add(days_ago(40), status="COMPLETED")
+    open_one = api.add(days_ago(20), status="CONFIRMED")
+    run(api)  # complete: the frontier is NOW
+    open_one["status"] = "COMPLETED"
+    api.add(NOW + timedelta(minutes=10))
+    later = NOW + timedelta(minutes=15)
+    calls_before = api.list_calls
+    result = run(api, incremental=True, now=later)
+    assert result.window_start == datetime.fromisoformat(
+        open_one["created_at"].replace("Z", "+00:00")
+    )
+    assert result.counts.created == 1
+    assert result.counts.updated == 1
+    assert api.list_calls - calls_before <= 4  # three weeks, not ninety days
+
+
+def test_incremental_run_after_nothing_unfinished_reads_only_the_last_minutes(
+    api: FakeApi,
+) -> None:
+    api.add(days_ago(40), status="COMPLETED")
+    run(api)
+    result = run(api, incremental=True, now=NOW + timedelta(minutes=15))
+    assert result.window_start == NOW - timedelta(minutes=30)
+    assert result.requests == 2  # usage and one list
+
+
+def test_unfinished_bookings_older_than_the_window_are_fetched_one_by_one(
+    api: FakeApi, settings: Any
+) -> None:
+    old = api.add(days_ago(120), status="CONFIRMED")
+    Booking.objects.create(
+        api_id=old["id"],
+        origin=Booking.Origin.API,
+        location_id="L",
+        evse_uid="E",
+        reservation_start=NOW,
+        reservation_end=NOW + timedelta(hours=1),
+        status="CONFIRMED",
+        remote_created_at=days_ago(120),
+    )
+    gone = Booking.objects.create(
+        api_id="vanished",
+        origin=Booking.Origin.API,
+        location_id="L",
+        evse_uid="E",
+        reservation_start=NOW,
+        reservation_end=NOW + timedelta(hours=1),
+        status="PENDING",
+        remote_created_at=days_ago(100),
+    )
+    old["status"] = "EXPIRED"
+    result = run(api)
+    assert Booking.objects.get(api_id=old["id"]).status == "EXPIRED"
+    assert result.missing == 1
+    gone.refresh_from_db()
+    assert gone.status == "PENDING"  # left as it was, and counted
+
+
+def test_the_api_failing_fails_the_run_and_frees_the_lock(
+    api: FakeApi, api_mock: responses.RequestsMock
+) -> None:
+    from bookings.petitmonde import PetitmondeError
+
+    def broken(request: Any) -> None:
+        if "bookings" in request.url:
+            raise requests.ConnectionError("network down")
+
+    api.add(days_ago(1))
+    api.before = broken
+    with pytest.raises(PetitmondeError):
+        run(api)
+    assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
+    assert Lease.acquire(LEASE, ttl=timedelta(minutes=1)) is not None
+
+
+def test_a_booking_without_reservation_times_falls_into_its_creation_month(
+    api: FakeApi,
+) -> None:
+    remote = api.add(days_ago(2))
+    del remote["reservation_start"]
+    del remote["reservation_end"]
+    run(api)
+    booking = Booking.objects.get()
+    assert booking.reservation_start == days_ago(2)
+    assert booking.reservation_end > booking.reservation_start
+    assert run(api, now=NOW + timedelta(hours=1)).counts.unchanged == 1

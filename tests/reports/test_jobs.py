@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from bookings.models import Lease
+from reports import jobs
+from reports.jobs import DailyAt, Every, Job, MonthlyAt
+from reports.models import JobRun, ScheduledJob
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> dict[str, Job]:
+    """An empty job registry the test fills."""
+    registry: dict[str, Job] = {}
+    monkeypatch.setattr(jobs, "JOBS", registry)
+    return registry
+
+
+def add(registry: dict[str, Job], job: Job) -> ScheduledJob:
+    registry[job.name] = job
+    return jobs.ensure_rows()[job.name]
+
+
+def test_an_interval_job_runs_when_due_and_is_scheduled_again(
+    registry: dict[str, Job],
+) -> None:
+    row = add(registry, Job("check", "check", Every(minutes=15)))
+    assert row.next_due_at <= timezone.now()  # due at once the first time
+    [run] = jobs.tick()
+    assert run.outcome == ScheduledJob.Outcome.OK
+    assert "no issues" in run.output
+    row.refresh_from_db()
+    assert row.last_outcome == ScheduledJob.Outcome.OK
+    assert row.next_due_at > timezone.now() + timedelta(minutes=14)
+    assert jobs.tick() == []  # not due again yet
+
+
+def test_interval_setting_is_read_when_needed(settings: Any) -> None:
+    settings.SYNC_INTERVAL_MINUTES = 5
+    schedule = Every(setting="SYNC_INTERVAL_MINUTES")
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    assert schedule.next_after(start) == start + timedelta(minutes=5)
+
+
+def test_missed_interval_runs_are_caught_up_by_one_run(
+    registry: dict[str, Job],
+) -> None:
+    row = add(registry, Job("check", "check", Every(minutes=15)))
+    row.next_due_at = timezone.now() - timedelta(hours=3)
+    row.save()
+    assert len(jobs.tick()) == 1
+    assert jobs.tick() == []
+    row.refresh_from_db()
+    assert row.next_due_at > timezone.now()
+
+
+def test_each_missed_month_gets_its_own_monthly_run(
+    registry: dict[str, Job], settings: Any
+) -> None:
+    settings.REPORT_RECIPIENTS = []
+    job = Job(
+        "monthly",
+        "send_monthly_reports",
+        MonthlyAt(day=1, hour=6),
+        arguments=lambda due: ["--dry-run", "--month", f"{due:%Y-%m}"],
+    )
+    row = add(registry, job)
+    now = timezone.now()
+    row.next_due_at = job.schedule.next_after(now - timedelta(days=62))
+    row.save()
+    outputs = []
+    for _ in range(4):
+        outputs += [r.output for r in jobs.tick()]
+    assert len(outputs) == 2  # the two missed 1sts, then nothing until the next
+    assert outputs[0] != outputs[1]
+    row.refresh_from_db()
+    assert row.next_due_at > now
+
+
+def test_a_failed_job_is_recorded_and_retried_later(registry: dict[str, Job]) -> None:
+    row = add(
+        registry,
+        Job(
+            "broken",
+            "send_monthly_reports",
+            Every(minutes=60),
+            arguments=lambda due: ["--month", "never"],
+        ),
+    )
+    due = row.next_due_at
+    [run] = jobs.tick()
+    assert run.outcome == ScheduledJob.Outcome.FAILED
+    assert "CommandError" in run.error
+    row.refresh_from_db()
+    assert row.last_outcome == ScheduledJob.Outcome.FAILED
+    assert "--month must look like" in row.last_error
+    assert row.next_due_at == due  # the same due time is retried
+    assert row.retry_at is not None
+    assert jobs.tick() == []
+    row.retry_at = timezone.now() - timedelta(seconds=1)
+    row.save()
+    assert len(jobs.tick()) == 1
+
+
+def test_a_job_another_host_is_running_is_left_alone(registry: dict[str, Job]) -> None:
+    add(registry, Job("check", "check", Every(minutes=15)))
+    assert Lease.acquire("job:check", ttl=timedelta(minutes=5)) is not None
+    assert jobs.tick() == []
+
+
+def test_a_host_that_died_mid_run_is_taken_over_after_its_lease(
+    registry: dict[str, Job],
+) -> None:
+    row = add(registry, Job("check", "check", Every(minutes=15)))
+    Lease.acquire("job:check", ttl=timedelta(minutes=5))
+    JobRun.objects.create(job=row, due_at=row.next_due_at, host="dead-host")
+    Lease.objects.filter(name="job:check").update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    [run] = jobs.tick()
+    assert run.outcome == ScheduledJob.Outcome.OK
+    stale = JobRun.objects.get(host="dead-host")
+    assert stale.outcome == ScheduledJob.Outcome.FAILED
+    assert "Interrupted" in stale.error
+
+
+def test_daily_schedule_follows_local_time_across_daylight_saving() -> None:
+    schedule = DailyAt(2, 30)
+    # The night before the clocks go forward in Berlin (29 March 2026).
+    first = schedule.next_after(datetime(2026, 3, 28, 12, tzinfo=UTC))
+    second = schedule.next_after(first)
+    assert first == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)  # 02:30 CET...
+    assert second - first == timedelta(hours=23)
+
+
+def test_monthly_schedule_is_the_first_at_six_local() -> None:
+    due = MonthlyAt(day=1, hour=6).next_after(datetime(2026, 3, 1, 5, tzinfo=UTC))
+    assert due == datetime(2026, 4, 1, 4, tzinfo=UTC)  # 06:00 CEST
+
+
+def test_the_registry_holds_the_sync_the_monthly_report_and_the_clean_up() -> None:
+    assert jobs.JOBS["purge_visitor_data"].command == "purge_visitor_data"
+    assert jobs.JOBS["sync_bookings"].command == "sync_bookings"
+    assert jobs.JOBS["sync_bookings"].arguments(timezone.now()) == ["--incremental"]
+    due = datetime(2026, 4, 1, 4, tzinfo=UTC)
+    assert jobs.JOBS["monthly_reports"].arguments(due) == ["--month", "2026-03"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_hosts_ticking_at_once_run_a_job_once(
+    registry: dict[str, Job], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises everything anyway")
+    add(registry, Job("slow", "check", Every(minutes=15)))
+    calls = []
+
+    def slow_command(*args: Any, **kwargs: Any) -> None:
+        calls.append(args)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(jobs, "call_command", slow_command)
+    barrier = threading.Barrier(3)
+
+    def host() -> None:
+        barrier.wait()
+        try:
+            jobs.tick()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=host) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert JobRun.objects.count() == 1
