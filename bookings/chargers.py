@@ -99,7 +99,8 @@ def find_chargers(
     result = client.search(
         lat=site.latitude,
         lng=site.longitude,
-        radius=settings.BOOKING_SEARCH_RADIUS_KM,
+        # The API refuses a radius over 200 km (Part A §4.1).
+        radius=min(settings.BOOKING_SEARCH_RADIUS_KM, 200),
         connector_type=connector_type or None,
         power_min=power_min,
         limit=100,

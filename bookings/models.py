@@ -490,7 +490,13 @@ def remote_fields(remote: RemoteBooking) -> dict[str, Any]:
         "token_strategy": remote.token_strategy,
         "customer_id": remote.customer_id,
         "token_id": remote.token_id,
-        "energy_kwh": remote.energy_kwh,
+        # Rounded to the columns, or an unrounded figure would look "changed"
+        # on every refresh.
+        "energy_kwh": (
+            remote.energy_kwh.quantize(Decimal("0.001"))
+            if remote.energy_kwh is not None
+            else None
+        ),
         "cancellation_reason": remote.cancellation_reason,
         "token_uid": token.uid if token else None,
         "token_valid_from": token.valid_from if token else None,

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -41,6 +42,8 @@ logger = logging.getLogger(__name__)
 # How far around our own clock the API's created_at may lie when we look a
 # booking up after an ambiguous create.
 LOOKUP_MARGIN = timedelta(minutes=5)
+# A 429 asking us to wait longer than this is the monthly quota talking.
+LONG_WAIT = timedelta(hours=1)
 
 
 class BookingFailed(Exception):
@@ -79,6 +82,17 @@ def explain(error: PetitmondeError) -> str:
         return _(
             "Booking is unavailable at the moment; the administrator has been told."
         )
+    if error.rate_limited and (error.retry_after or 0) > LONG_WAIT.total_seconds():
+        # The monthly quota, not the per-minute limit: nobody can book for days.
+        logger.error(
+            "Petitmonde refuses us for %s seconds: %s", error.retry_after, error.message
+        )
+        until = timezone.localtime() + timedelta(seconds=error.retry_after or 0)
+        return _(
+            "Booking is unavailable until %(date)s: the portal has used up its "
+            "monthly allowance of the booking service. The administrator has "
+            "been told."
+        ) % {"date": date_format(until, "DATETIME_FORMAT")}
     if error.rate_limited:
         seconds = int(error.retry_after or 60)
         return ngettext(
@@ -178,14 +192,41 @@ def send_booking(
     return booking
 
 
+def settle_after() -> timedelta:
+    """How old a booking still "being sent" must be before it may be settled.
+
+    A younger one may still have its create on the way (connect and read
+    timeouts, then the second look-up): settling it then could drop a booking
+    the API is about to make.
+    """
+    return timedelta(
+        seconds=settings.PETITMONDE_CONNECT_TIMEOUT
+        + settings.PETITMONDE_READ_TIMEOUT
+        + settings.BOOKING_LOOKUP_RETRY_SECONDS
+        + 5
+    )
+
+
+def is_settleable(booking: Booking, now: datetime | None = None) -> bool:
+    return (
+        booking.status == BookingStatus.SUBMITTING
+        and (now or timezone.now()) - booking.created_at >= settle_after()
+    )
+
+
+def _no_wait(seconds: float) -> None:
+    """No create is in flight any more for a settleable booking: no second wait."""
+
+
 def resolve_submitting(
-    booking: Booking,
-    *,
-    client: PetitmondeClient | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    booking: Booking, *, client: PetitmondeClient | None = None
 ) -> Booking:
-    """Settle a booking whose create had no clear answer: adopt it or drop it."""
-    return _settle(booking, client=client or get_client(), error=None, sleep=sleep)
+    """Settle a booking whose create had no clear answer: adopt it or drop it.
+
+    Only for bookings past `settle_after()`, whose create cannot still land,
+    so the look-up is not repeated after a pause.
+    """
+    return _settle(booking, client=client or get_client(), error=None, sleep=_no_wait)
 
 
 def _settle(
@@ -227,10 +268,14 @@ def find_by_external_id(
     booking: Booking, *, client: PetitmondeClient
 ) -> RemoteBooking | None:
     """The API's booking with this booking's external_id, made since we wrote it."""
+    # A booking is always created before its window starts (the API wants 15
+    # minutes' notice), so the window's start bounds the API's created_at even
+    # when its clock runs ahead of ours (a sandbox whose clock was moved on).
+    # Real bookings are never created in the future, so this costs nothing.
     read = read_window(
         client,
         start=booking.created_at - LOOKUP_MARGIN,
-        end=timezone.now() + LOOKUP_MARGIN,
+        end=max(timezone.now() + LOOKUP_MARGIN, booking.reservation_start),
     )
     matches = [
         remote

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -42,6 +40,7 @@ from bookings.services import (
     BookingUncertain,
     cancel_booking,
     explain,
+    is_settleable,
     refresh_bookings,
     resolve_submitting,
     send_booking,
@@ -86,26 +85,6 @@ def _search_url(search: str) -> str:
 # --- following bookings -----------------------------------------------------------
 
 
-def _settle_after() -> timedelta:
-    """How old a booking still "being sent" must be before a page settles it.
-
-    A younger one may still have its create on the way (connect and read
-    timeouts, then the second look-up): settling it then could drop a booking
-    the API is about to make.
-    """
-    return timedelta(
-        seconds=settings.PETITMONDE_CONNECT_TIMEOUT
-        + settings.PETITMONDE_READ_TIMEOUT
-        + settings.BOOKING_LOOKUP_RETRY_SECONDS
-        + 5
-    )
-
-
-def _no_wait(seconds: float) -> None:
-    """resolve_submitting looks twice in case the create is still landing; for a
-    booking older than _settle_after() it is not, so the second look need not wait."""
-
-
 def _bring_up_to_date(request: HttpRequest, bookings: list[Booking]) -> list[Booking]:
     """Settle bookings stuck "being sent", refresh statuses due to move.
 
@@ -114,10 +93,7 @@ def _bring_up_to_date(request: HttpRequest, bookings: list[Booking]) -> list[Boo
     """
     now = timezone.now()
     for booking in bookings:
-        if (
-            booking.status == BookingStatus.SUBMITTING
-            and now - booking.created_at >= _settle_after()
-        ):
+        if is_settleable(booking, now):
             _settle(request, booking)
     kept = [b for b in bookings if b.pk is not None]
     refresh_bookings(kept, now=now)
@@ -132,7 +108,7 @@ def _settle(request: HttpRequest, booking: Booking) -> None:
         ),
     }
     try:
-        resolve_submitting(booking, sleep=_no_wait)
+        resolve_submitting(booking)
     except BookingFailed as failure:
         messages.warning(
             request,

@@ -48,6 +48,7 @@ from bookings.services import (
     BookingUncertain,
     add_submitting,
     cancel_booking,
+    is_settleable,
     refresh_bookings,
     resolve_submitting,
     send_booking,
@@ -64,9 +65,6 @@ Window = tuple[datetime, datetime]
 # every window's token must fit on the one-page pass: two weeks of a morning
 # and an afternoon window, or ten full days, is the most one visit books.
 MAX_WINDOWS = 10
-# A booking still being sent this long after it was written is not in flight
-# any more: its outcome can be looked up.
-SETTLE_AFTER = timedelta(minutes=2)
 _PLAN_SALT = "bookings.visit-plan"
 
 
@@ -536,7 +534,7 @@ def refresh_visit_bookings(
     for booking in bookings:
         visit = booking.visit
         if booking.status == BookingStatus.SUBMITTING:
-            if booking.created_at > now - SETTLE_AFTER:
+            if not is_settleable(booking, now):
                 kept.append(booking)
                 continue
             try:

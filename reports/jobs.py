@@ -300,5 +300,14 @@ register(
         arguments=_previous_month,
     )
 )
+# Bookings left "being sent" by an unclear answer, when no page settled them.
+register(
+    Job(
+        "settle_bookings",
+        "settle_bookings",
+        Every(minutes=5),
+        max_runtime=timedelta(minutes=10),
+    )
+)
 # The visitors' personal data, VISITOR_DATA_RETENTION_DAYS after their visit.
 register(Job("purge_visitor_data", "purge_visitor_data", DailyAt(3, 15)))

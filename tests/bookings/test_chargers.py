@@ -107,3 +107,12 @@ def test_old_offer_is_refused(api: PetitmondeClient, site: Site) -> None:
     token = find_chargers(site=site, start=START, end=END, client=api)[0].sign()
     with pytest.raises(signing.SignatureExpired):
         ChargerOffer.unsign(token)
+
+
+@override_settings(BOOKING_SEARCH_RADIUS_KM=500)
+def test_radius_never_exceeds_what_the_api_takes(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, site: Site
+) -> None:
+    find_chargers(site=site, start=START, end=END, client=api)
+    query = parse_qs(urlparse(api_mock.calls[0].request.url).query)
+    assert query["radius"] == ["200"]

@@ -276,7 +276,7 @@ def test_unanswerable_create_stays_submitting_until_resolved(
     api_mock.replace(
         responses.GET, f"{BASE_URL}/bookings", json={"bookings": [remote()]}
     )
-    services.resolve_submitting(booking, client=api, sleep=no_sleep)
+    services.resolve_submitting(booking, client=api)
     booking.refresh_from_db()
     assert booking.status == BookingStatus.REQUESTED
     assert booking.api_id == API_ID
@@ -537,3 +537,36 @@ def test_reference_taken_by_a_synced_booking_is_skipped(employee: User) -> None:
         department_code="engineering", person_id="emp042", day=day, **_fields(employee)
     )
     assert booking.external_id.endswith("-2")
+
+
+def test_lookup_reaches_up_to_the_window_start_for_an_api_clock_ahead(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    # A sandbox whose clock was moved on stamps created_at in our future; a
+    # booking is still always created before its window starts.
+    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    ahead = remote(created_at=_iso(START - timedelta(hours=2)))
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": [ahead]})
+
+    services.send_booking(submitting, client=api, sleep=no_sleep)
+
+    lookup = next(c.request for c in api_mock.calls if c.request.method == "GET")
+    assert f"to_date={_iso(START).replace(':', '%3A')}" in lookup.url
+    assert Booking.objects.get().api_id == API_ID
+
+
+def test_spent_monthly_quota_says_until_when_and_is_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bookings.petitmonde import PetitmondeError
+
+    error = PetitmondeError(
+        "Monthly quota exceeded. Retry after 500000 seconds.",
+        status=429,
+        retry_after=500000,
+    )
+    message = services.explain(error)
+    assert "monthly allowance" in message
+    assert "500000" not in message
+    assert "administrator has been told" in message
+    assert "refuses us for 500000" in caplog.text

@@ -150,6 +150,7 @@ def test_monthly_schedule_is_the_first_at_six_local() -> None:
 def test_the_registry_holds_the_sync_the_monthly_report_and_the_clean_up() -> None:
     assert jobs.JOBS["purge_visitor_data"].command == "purge_visitor_data"
     assert jobs.JOBS["sync_bookings"].command == "sync_bookings"
+    assert jobs.JOBS["settle_bookings"].command == "settle_bookings"
     assert jobs.JOBS["sync_bookings"].arguments(timezone.now()) == ["--incremental"]
     due = datetime(2026, 4, 1, 4, tzinfo=UTC)
     assert jobs.JOBS["monthly_reports"].arguments(due) == ["--month", "2026-03"]
