@@ -55,6 +55,25 @@ class ChargerOffer:
     def is_site_charger(self) -> bool:
         return bool(self.site_label)
 
+    def booking_fields(self) -> dict[str, Any]:
+        """The Booking fields this offer decides: charger, window and estimate."""
+        return {
+            "location_id": self.location_id,
+            "location_name": self.name,
+            "location_address": self.address,
+            "location_city": self.city,
+            "evse_uid": self.evse_uid,
+            "connector_id": self.connector_id or "",
+            "reservation_start": self.start,
+            "reservation_end": self.end,
+            "estimated_price": (
+                self.estimated_price.quantize(Decimal("0.01"))
+                if self.estimated_price is not None
+                else None
+            ),
+            "currency": self.currency,
+        }
+
     def sign(self) -> str:
         """A tamper-proof token of this offer, for the confirm form."""
         data = asdict(self)

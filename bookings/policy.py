@@ -465,22 +465,9 @@ def reserve(
             department=locked.department,
             requested_by=requested_by,
             site=site,
-            location_id=offer.location_id,
-            location_name=offer.name,
-            location_address=offer.address,
-            location_city=offer.city,
-            evse_uid=offer.evse_uid,
-            connector_id=offer.connector_id or "",
-            reservation_start=offer.start,
-            reservation_end=offer.end,
             token_strategy=TokenStrategy.DRIVER_TOKEN,
             # One identity only: the API does not say which wins when both come.
             customer_id=locked.customer_id,
             token_id="" if locked.customer_id else locked.token_id,
-            estimated_price=(
-                offer.estimated_price.quantize(Decimal("0.01"))
-                if offer.estimated_price is not None
-                else None
-            ),
-            currency=offer.currency,
+            **offer.booking_fields(),
         )

@@ -7,7 +7,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,16 +30,11 @@ from bookings.visits import (
     search_visit,
     sign_plan,
 )
-from portal.models import SiteCharger, User
+from portal.http import AuthenticatedRequest
+from portal.models import SiteCharger
 from portal.roles import BOOK_VISITORS
 
 reception_only = permission_required(BOOK_VISITORS, raise_exception=True)
-
-
-class AuthenticatedRequest(HttpRequest):
-    """Every page here needs a login (LoginRequiredMiddleware) and the role."""
-
-    user: User
 
 
 # How far ahead the day view looks.

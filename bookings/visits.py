@@ -360,21 +360,8 @@ def _write_submitting(
             department=visit.host_department,
             requested_by=by,
             site=visit.site,
-            location_id=offer.location_id,
-            location_name=offer.name,
-            location_address=offer.address,
-            location_city=offer.city,
-            evse_uid=offer.evse_uid,
-            connector_id=offer.connector_id or "",
-            reservation_start=offer.start,
-            reservation_end=offer.end,
             token_strategy=TokenStrategy.AD_HOC,
-            estimated_price=(
-                offer.estimated_price.quantize(Decimal("0.01"))
-                if offer.estimated_price is not None
-                else None
-            ),
-            currency=offer.currency,
+            **offer.booking_fields(),
         )
         if not created:
             # A second click won the race: drop this visit, show theirs.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.models import Booking
+from portal.http import AuthenticatedRequest
 from portal.models import Department, User
 from portal.roles import ASSIGN_BOOKINGS, VIEW_ALL_REPORTS
 from reports.access import reportable_departments, require, require_reports, sees_all
@@ -34,12 +35,6 @@ from reports.report_tables import (
 from reports.tables import Cell, csv_filename, csv_response
 
 PAGE_SIZE = 100
-
-
-class Request(HttpRequest):
-    """A request of a logged-in person: LoginRequiredMiddleware guarantees it."""
-
-    user: User
 
 
 def selected_month(request: HttpRequest) -> Month:
@@ -76,7 +71,7 @@ def department_for(user: User, code: str) -> Department:
 
 
 @require_GET
-def index(request: Request) -> HttpResponse:
+def index(request: AuthenticatedRequest) -> HttpResponse:
     require_reports(request.user)
     month = selected_month(request)
     overview = overview_for(request.user, month)
@@ -94,7 +89,7 @@ def index(request: Request) -> HttpResponse:
 
 
 @require_GET
-def index_csv(request: Request) -> StreamingHttpResponse:
+def index_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     require_reports(request.user)
     month = selected_month(request)
     table = departments_table(overview_for(request.user, month))
@@ -103,7 +98,7 @@ def index_csv(request: Request) -> StreamingHttpResponse:
 
 
 @require_GET
-def index_chart(request: Request) -> HttpResponse:
+def index_chart(request: AuthenticatedRequest) -> HttpResponse:
     require_reports(request.user)
     month = selected_month(request)
     rows = overview_for(request.user, month).rows
@@ -120,7 +115,7 @@ def index_chart(request: Request) -> HttpResponse:
 
 
 @require_GET
-def department(request: Request, code: str) -> HttpResponse:
+def department(request: AuthenticatedRequest, code: str) -> HttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
     report = DepartmentReport(dept, month)
@@ -140,7 +135,9 @@ def department(request: Request, code: str) -> HttpResponse:
 
 
 @require_GET
-def department_csv(request: Request, code: str, table: str) -> StreamingHttpResponse:
+def department_csv(
+    request: AuthenticatedRequest, code: str, table: str
+) -> StreamingHttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
     build = department_tables(DepartmentReport(dept, month)).get(table)
@@ -150,7 +147,7 @@ def department_csv(request: Request, code: str, table: str) -> StreamingHttpResp
 
 
 @require_GET
-def department_chart(request: Request, code: str) -> HttpResponse:
+def department_chart(request: AuthenticatedRequest, code: str) -> HttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
     report = DepartmentReport(dept, month)
@@ -167,7 +164,7 @@ def department_chart(request: Request, code: str) -> HttpResponse:
 
 
 @require_GET
-def summary(request: Request) -> HttpResponse:
+def summary(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     month = selected_month(request)
     monthly = MonthlySummary(month)
@@ -187,7 +184,7 @@ def summary(request: Request) -> HttpResponse:
 
 
 @require_GET
-def summary_csv(request: Request) -> StreamingHttpResponse:
+def summary_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     month = selected_month(request)
     table = summary_table(MonthlySummary(month))
@@ -195,7 +192,7 @@ def summary_csv(request: Request) -> StreamingHttpResponse:
 
 
 @require_GET
-def unattributed(request: Request) -> HttpResponse:
+def unattributed(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     page = Paginator(unattributed_bookings(), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -213,7 +210,7 @@ def unattributed(request: Request) -> HttpResponse:
 
 
 @require_GET
-def unattributed_csv(request: Request) -> StreamingHttpResponse:
+def unattributed_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     table = unattributed_table(unattributed_bookings())
     today = timezone.localdate().isoformat()
@@ -221,7 +218,7 @@ def unattributed_csv(request: Request) -> StreamingHttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def booking_assign(request: Request, pk: int) -> HttpResponse:
+def booking_assign(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     require(request.user, ASSIGN_BOOKINGS)
     booking = get_object_or_404(Booking.objects.unattributed(), pk=pk)
     form = AssignForm(request.POST if request.method == "POST" else None)
