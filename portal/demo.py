@@ -56,10 +56,10 @@ SITES = (
 
 # code, name, monthly budget, default monthly cap per employee
 DEPARTMENTS = (
-    ("engineering", "Engineering", Decimal("1500.00"), Decimal("60.00")),
-    ("sales", "Sales", Decimal("1200.00"), Decimal("50.00")),
-    ("operations", "Operations", Decimal("800.00"), Decimal("40.00")),
-    ("finance", "Finance", Decimal("400.00"), Decimal("40.00")),
+    ("engineering", "Engineering", Decimal("2500.00"), Decimal("150.00")),
+    ("sales", "Sales", Decimal("2000.00"), Decimal("120.00")),
+    ("operations", "Operations", Decimal("1500.00"), Decimal("100.00")),
+    ("finance", "Finance", Decimal("600.00"), Decimal("100.00")),
 )
 
 FIRST_NAMES = [

@@ -67,7 +67,7 @@ def test_runportal_prints_logins_and_points_the_client_at_its_own_sandbox() -> N
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("PETITMONDE_API_URL", "RUN_MAIN")
+        if k not in ("PETITMONDE_API_URL", "RUN_MAIN", "SYNC_WINDOW_DAYS")
     }
     with (
         mock.patch.dict(os.environ, env, clear=True),
@@ -78,6 +78,8 @@ def test_runportal_prints_logins_and_points_the_client_at_its_own_sandbox() -> N
         assert os.environ["PETITMONDE_API_URL"] == (
             "http://127.0.0.1:8123/sandbox/api/v1/client"
         )
+        # The jobs beside the server sync the sandbox's whole demo year.
+        assert os.environ["SYNC_WINDOW_DAYS"] == "400"
     run.assert_called_once_with("runserver", "127.0.0.1:8123")
     assert demo.DEMO_PASSWORD in out.getvalue()
 

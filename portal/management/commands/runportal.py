@@ -30,6 +30,10 @@ class Command(BaseCommand):
             os.environ["PETITMONDE_API_URL"] = (
                 f"http://{addrport}/sandbox/api/v1/client"
             )
+        if settings.PETITMONDE_SANDBOX:
+            # The sandbox's demo history covers a year: let the sync read all
+            # of it, so the dashboards' twelve-month trends have something.
+            os.environ.setdefault("SYNC_WINDOW_DAYS", "400")
         # The autoreloader runs this command again in a child process
         # (RUN_MAIN=true) after every code change: print the logins and start
         # the scheduled jobs once.
