@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 VISITOR_DEPARTMENT = "visitor"
 VISITOR_EMPLOYEE = "reception"
@@ -50,9 +50,12 @@ def parse(value: str | None) -> ExternalId | None:
     match = _PATTERN.match(value or "")
     if match is None:
         return None
+    digits = match["day"]
     try:
-        day = datetime.strptime(match["day"], "%Y%m%d").date()
-    except ValueError:
+        # Not strptime, which costs seven times as much for the same eight
+        # digits: the sync parses every booking it reads.
+        day = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:  # no such day
         return None
     n = int(match["n"]) if match["n"] else 1
     if match["n"] and n < 2:  # "-1" is never written: the first has no suffix

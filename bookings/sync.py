@@ -26,7 +26,9 @@ How it writes
     rows are written, in one INSERT … ON CONFLICT (api_id) DO UPDATE. A second
     run therefore changes 0 rows, and a run killed at any point is simply
     completed by the next one: every write is an idempotent upsert of what the
-    API says.
+    API says. On PostgreSQL the rows reach that statement by COPY instead of
+    through bulk_create's model instances, which made up most of the time (see
+    `_copy_and_upsert`); the statement and its effect are the same.
 
 Who a booking belongs to
     A booking made through the portal keeps its employee or visit; one finance
@@ -62,7 +64,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -344,7 +346,9 @@ def upsert_batch(
             )
         }
         attributor = Attributor(directory, remotes)
-        rows: list[Booking] = []
+        # Every row to write, as column values (attnames): a new booking's, or
+        # an existing row's with its changes.
+        rows: list[dict[str, Any]] = []
         adopted: list[Booking] = []
         for remote in remotes:
             values = stored_values(remote)
@@ -362,14 +366,10 @@ def upsert_batch(
             if row is None:
                 who = attributor.attribute(remote)
                 rows.append(
-                    new_row(
-                        window_fallback(remote, now),
-                        values,
-                        who.values(),
-                        origin=Booking.Origin.API,
-                        site_id=site,
-                        last_synced_at=now,
-                    )
+                    window_fallback(remote, now)
+                    | values
+                    | who.values()
+                    | {"origin": Booking.Origin.API, "site_id": site}
                 )
                 counts.created += 1
                 counts.unattributed += who is UNATTRIBUTED
@@ -386,38 +386,84 @@ def upsert_batch(
                 counts.unchanged += 1
                 continue
             counts.updated += 1
-            rows.append(_as_row(row, now))
+            rows.append(row)
         if dry_run:
             transaction.set_rollback(True)
             return counts
         for booking in adopted:
             booking.save()
         if rows:
-            Booking.objects.bulk_create(
-                rows,
-                update_conflicts=True,
-                unique_fields=["api_id"],
-                update_fields=UPDATE_FIELDS,
-            )
+            _write_rows(rows, now=now)
     return counts
 
 
-def _as_row(row: dict[str, Any], now: datetime) -> Booking:
-    """The row to upsert for an existing booking: its values, no pk.
+def _write_rows(rows: list[dict[str, Any]], *, now: datetime) -> None:
+    """INSERT … ON CONFLICT (api_id) DO UPDATE SET UPDATE_FIELDS, for every row.
 
-    INSERT … ON CONFLICT (api_id) updates it in place; only UPDATE_FIELDS are
-    written, so what the sync does not own (who booked or cancelled it, the
-    estimate shown when booking, the origin, the creation time) stays.
+    An existing booking is updated in place: only UPDATE_FIELDS are written,
+    so what the sync does not own (who booked or cancelled it, the estimate
+    shown when booking, the origin, the creation time) stays. A row's `pk`
+    is ignored. `now` is the sync's time, kept as `last_synced_at`.
     """
-    return new_row(
-        {name: row[name] for name in REMOTE_FIELDS},
-        {
-            name: row[name]
-            for name in ("attribution", "employee_id", "visit_id", "department_id")
-        },
-        origin=row["origin"],
-        site_id=row["site_id"],
-        last_synced_at=now,
+    if connection.vendor == "postgresql":
+        _copy_and_upsert(rows, now=now)
+        return
+    Booking.objects.bulk_create(
+        [new_row(row, last_synced_at=now) for row in rows],
+        update_conflicts=True,
+        unique_fields=["api_id"],
+        update_fields=UPDATE_FIELDS,
+    )
+
+
+def _copy_and_upsert(rows: list[dict[str, Any]], *, now: datetime) -> None:
+    """_write_rows on PostgreSQL: bulk_create's statement, fed by COPY.
+
+    bulk_create builds and prepares a model instance per row, which took about
+    three quarters of the sync's time (the goal is 10,000 bookings a second).
+    Here psycopg sends the values as they are, with COPY, into a temporary
+    table, and one INSERT … SELECT … ON CONFLICT moves them over. COPY beat one
+    INSERT … SELECT FROM unnest(arrays) by about 2 to 1: psycopg quotes every
+    array element in Python, and formats COPY rows in C.
+    """
+    fields, create, copy_in, upsert_from = _copy_statements()
+    written_at = timezone.now()  # what auto_now and auto_now_add would set
+    stamps = {"created_at": written_at, "updated_at": written_at, "last_synced_at": now}
+    filled = [(f.attname, stamps.get(f.attname, f.get_default())) for f in fields]
+    with connection.cursor() as cursor:
+        # Inside the batch's transaction: a failure rolls its creation back
+        # with everything else.
+        cursor.execute(create)
+        with cursor.cursor.copy(copy_in) as copy:
+            for row in rows:
+                copy.write_row([row.get(name, value) for name, value in filled])
+        cursor.execute(upsert_from)
+        cursor.execute(f"DROP TABLE {COPY_TABLE}")
+
+
+COPY_TABLE = "sync_booking_rows"
+
+
+@functools.cache
+def _copy_statements() -> tuple[list[models.Field[Any, Any]], str, str, str]:
+    """The columns written (all but the primary key), the CREATE of the
+    temporary table, the COPY into it, the INSERT … ON CONFLICT from it.
+
+    Only names from the model are formatted in; the values travel by COPY.
+    """
+    quote = connection.ops.quote_name
+    fields = [f for f in Booking._meta.concrete_fields if not f.primary_key]
+    column = {f.name: quote(str(f.column)) for f in fields}
+    names = ", ".join(column.values())
+    updates = ", ".join(f"{column[n]} = EXCLUDED.{column[n]}" for n in UPDATE_FIELDS)
+    table = quote(Booking._meta.db_table)
+    return (
+        fields,
+        f"CREATE TEMPORARY TABLE {COPY_TABLE} AS "  # noqa: S608
+        f"SELECT {names} FROM {table} WITH NO DATA",
+        f"COPY {COPY_TABLE} ({names}) FROM STDIN",
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM {COPY_TABLE} "  # noqa: S608
+        f"ON CONFLICT ({column['api_id']}) DO UPDATE SET {updates}",
     )
 
 

@@ -175,6 +175,31 @@ def test_a_change_at_the_api_updates_the_row(api: FakeApi, employee: User) -> No
     assert run(api, now=NOW + timedelta(hours=4)).counts.updated == 0
 
 
+def test_an_update_keeps_the_creation_time_and_records_the_sync(
+    api: FakeApi,
+) -> None:
+    remote = api.add(days_ago(1), status="CONFIRMED")
+    run(api)
+    first = Booking.objects.get()
+    assert first.last_synced_at == NOW
+    remote["status"] = "COMPLETED"
+    run(api, now=NOW + timedelta(hours=3))
+    booking = Booking.objects.get()
+    assert booking.created_at == first.created_at
+    assert booking.updated_at > first.updated_at
+    assert booking.last_synced_at == NOW + timedelta(hours=3)
+
+
+def test_text_is_stored_as_sent_and_cut_to_its_column(api: FakeApi) -> None:
+    name = 'Parkhaus "Süd"\tEbene 2\nPlatz \\N; drop table x; -- ' + "x" * 300
+    api.add(days_ago(1), location_name=name, cancellation_reason="\\N")
+    run(api)
+    booking = Booking.objects.get()
+    assert booking.location_name == name[:200]
+    assert booking.cancellation_reason == "\\N"  # text, not COPY's NULL
+    assert run(api, now=NOW + timedelta(hours=1)).counts.unchanged == 1
+
+
 def test_a_portal_booking_keeps_its_employee(
     api: FakeApi, employee: User, colleague: User
 ) -> None:
