@@ -13,6 +13,7 @@ from bookings.models import Booking
 from reports.figures import (
     ZERO,
     DepartmentReport,
+    Figures,
     MonthlySummary,
     MonthOverview,
     charge,
@@ -29,6 +30,37 @@ def _money(label: str) -> Column:
     return Column(label, MONEY)
 
 
+def _month_columns() -> list[Column]:
+    """The month's figures, the same on a department's page and side by side."""
+    return [
+        Column(_("Bookings"), "int"),
+        Column(_("Completed"), "int"),
+        Column(_("Cancelled"), "int"),
+        Column(_("Expired"), "int"),
+        Column(_("No-show"), "int"),
+        _money(_("Completed (EUR)")),
+        _money(_("Fees (EUR)")),
+        _money(_("Spend (EUR)")),
+        _money(_("Budget (EUR)")),
+        _money(_("Left (EUR)")),
+    ]
+
+
+def _month_cells(f: Figures, budget: Cell, left: Cell) -> list[Cell]:
+    return [
+        f.bookings,
+        f.completed,
+        f.cancelled,
+        f.expired,
+        f.no_show,
+        f.completed_amount,
+        f.fees,
+        f.spend,
+        budget,
+        left,
+    ]
+
+
 def department_tables(report: DepartmentReport) -> dict[str, Callable[[], Table]]:
     """Each table of a department's month, built only when asked for."""
     return {
@@ -43,36 +75,11 @@ def department_tables(report: DepartmentReport) -> dict[str, Callable[[], Table]
 
 
 def overview_table(report: DepartmentReport) -> Table:
-    f = report.figures
     return Table(
         name="overview",
         caption=_("The month in figures"),
-        columns=[
-            Column(_("Bookings"), "int"),
-            Column(_("Completed"), "int"),
-            Column(_("Cancelled"), "int"),
-            Column(_("Expired"), "int"),
-            Column(_("No-show"), "int"),
-            _money(_("Completed (EUR)")),
-            _money(_("Fees (EUR)")),
-            _money(_("Spend (EUR)")),
-            _money(_("Budget (EUR)")),
-            _money(_("Left (EUR)")),
-        ],
-        rows=[
-            [
-                f.bookings,
-                f.completed,
-                f.cancelled,
-                f.expired,
-                f.no_show,
-                f.completed_amount,
-                f.fees,
-                f.spend,
-                report.budget,
-                report.left,
-            ]
-        ],
+        columns=_month_columns(),
+        rows=[_month_cells(report.figures, report.budget, report.left)],
     )
 
 
@@ -244,51 +251,16 @@ def departments_table(
     return Table(
         name="departments",
         caption=_("Departments side by side"),
-        columns=[
-            Column(_("Department")),
-            Column(_("Code")),
-            Column(_("Bookings"), "int"),
-            Column(_("Completed"), "int"),
-            Column(_("Cancelled"), "int"),
-            Column(_("Expired"), "int"),
-            Column(_("No-show"), "int"),
-            _money(_("Completed (EUR)")),
-            _money(_("Fees (EUR)")),
-            _money(_("Spend (EUR)")),
-            _money(_("Budget (EUR)")),
-            _money(_("Left (EUR)")),
-        ],
+        columns=[Column(_("Department")), Column(_("Code")), *_month_columns()],
         rows=[
             [
                 r.department.name if r.department else str(_("Unattributed")),
                 r.department.code if r.department else "",
-                r.figures.bookings,
-                r.figures.completed,
-                r.figures.cancelled,
-                r.figures.expired,
-                r.figures.no_show,
-                r.figures.completed_amount,
-                r.figures.fees,
-                r.figures.spend,
-                r.budget,
-                r.left,
+                *_month_cells(r.figures, r.budget, r.left),
             ]
             for r in rows
         ],
-        footer=[
-            _("Total"),
-            "",
-            totals.bookings,
-            totals.completed,
-            totals.cancelled,
-            totals.expired,
-            totals.no_show,
-            totals.completed_amount,
-            totals.fees,
-            totals.spend,
-            overview.budget,
-            None,
-        ],
+        footer=[_("Total"), "", *_month_cells(totals, overview.budget, None)],
         link=link,
     )
 
