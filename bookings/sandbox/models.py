@@ -353,6 +353,9 @@ class Booking(models.Model):
     and the lifecycle can be materialised with plain UPDATEs.
     """
 
+    # The sandbox states the documented statuses and strategies itself rather
+    # than importing the client's: it plays the remote API, and the contract
+    # tests can only catch a misspelt value if the two sides spell it apart.
     class Status(models.TextChoices):
         REQUESTED = "REQUESTED", _("Requested")
         PENDING = "PENDING", _("Pending")
