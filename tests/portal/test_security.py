@@ -172,16 +172,16 @@ def test_csrf_failure_page_is_friendly(employee: User) -> None:
 
 
 def readme_production_env() -> dict[str, str]:
-    """The variables the README's Production section exports, with values."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    """The variables docs/operating.md's Production section exports, with values."""
+    readme = (ROOT / "docs" / "operating.md").read_text(encoding="utf-8")
     block = re.search(r"```sh\n(export DEBUG=false.*?)\n\.venv", readme, re.DOTALL)
-    assert block, "README → Production must show the exported variables"
+    assert block, "docs/operating.md → Production must show the exported variables"
     words = shlex.split(block.group(1).replace("\\\n", " "))
     assert words[0] == "export"
     values: dict[str, str] = {}
     for word in words[1:]:
         name, _, value = word.partition("=")
-        # "…" marks a secret in the README; any value will do for the checks.
+        # "…" marks a secret in the docs; any value will do for the checks.
         values[name] = value.replace("…", "x")
     values["SECRET_KEY"] = secrets.token_urlsafe(50)
     return values
