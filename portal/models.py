@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, ClassVar
+from itertools import chain
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,12 +18,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.roles import GROUP_NAMES, Role
+from portal.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 from portal.validators import (
     code_validator,
     validate_department_code,
     validate_time_zone,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 money_validators = [MinValueValidator(Decimal("0.00"))]
 
@@ -131,6 +135,58 @@ class User(AbstractUser):
         self.groups.add(*[g for g in role_groups if g.name in wanted])
         self.__dict__.pop("roles", None)
         self.refresh_staff_flag()
+
+    def granted_permissions(self) -> set[str]:
+        """Every permission given to this person, directly or by a group.
+
+        Unlike get_all_permissions() this counts for an inactive account too:
+        whoever could reactivate it would get them.
+        """
+        from django.contrib.auth.models import Permission
+
+        held = (
+            Permission.objects.filter(models.Q(user=self) | models.Q(group__user=self))
+            .values_list("content_type__app_label", "codename")
+            .distinct()
+        )
+        return {f"{app_label}.{codename}" for app_label, codename in held}
+
+    def grantable_permissions(self) -> set[str]:
+        """The permissions this (non-superuser) person may hand out.
+
+        Their own, and, for the Admin role, whose job is giving people the
+        portal's roles, every role's permissions (an admin who is not an
+        employee still makes people employees). Nothing beyond that.
+        """
+        grantable = self.granted_permissions()
+        if Role.ADMIN in self.group_roles():
+            grantable |= set(chain.from_iterable(ROLE_PERMISSIONS.values()))
+        return grantable
+
+    def may_manage(self, other: User) -> bool:
+        """Whether this person may change `other` in the administration.
+
+        Changing someone includes setting their password and so logging in
+        as them: nobody may do it to an account holding rights they could not
+        hand out themselves, and only a superuser to a superuser.
+        """
+        if self.is_superuser:
+            return True
+        if other.is_superuser:
+            return False
+        return other.granted_permissions() <= self.grantable_permissions()
+
+    def may_give(self, group: Group) -> bool:
+        """Whether this person may put someone (themselves too) into `group`."""
+        if self.is_superuser:
+            return True
+        needs = {
+            f"{app_label}.{codename}"
+            for app_label, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        return needs <= self.grantable_permissions()
 
     def refresh_staff_flag(self) -> None:
         """Admins, and only they, may open the Django admin."""
