@@ -5,20 +5,12 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.http import client_address
 from portal.models import LoginFailure, User
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For can be forged by anyone unless a proxy
-    # we trust rewrites it, and the lockout must not be dodged that easily.
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class LoginForm(AuthenticationForm):
@@ -39,7 +31,9 @@ class LoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
+        # Failures count per account and address, so that a stranger
+        # elsewhere cannot lock the owner out.
+        ip = client_address(self.request) if self.request else None
         self._raise_if_locked(username, ip)
         try:
             cleaned = super().clean()

@@ -128,6 +128,12 @@ LOGOUT_REDIRECT_URL = "login"
 # that pair out for LOGIN_LOCKOUT_MINUTES.
 LOGIN_LOCKOUT_FAILURES = env.int("LOGIN_LOCKOUT_FAILURES", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=15)
+# How many reverse proxies of ours stand in front of the portal. With 0 the
+# client's address is the connection's; with N it is read from the N-th entry
+# from the right of X-Forwarded-For (what the farthest proxy appended). Behind
+# a proxy that is left at 0, everybody has the proxy's address and shares its
+# login lockouts and password-reset limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
