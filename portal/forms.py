@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.http import client_address
-from portal.models import LoginFailure, User
+from portal.models import LoginFailure, PasswordResetRequest, User
+
+logger = logging.getLogger(__name__)
 
 
 class LoginForm(AuthenticationForm):
@@ -76,3 +79,16 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Past the limits per account and per address nothing is sent, and the
+        # page says the same as ever: it must not tell whether an account
+        # exists, nor fill a colleague's mailbox.
+        request = kwargs.get("request")
+        ip = client_address(request) if request is not None else None
+        if not PasswordResetRequest.let_through(
+            email=self.cleaned_data["email"], ip=ip
+        ):
+            logger.info("Password-reset e-mail held back: limit reached")
+            return
+        super().save(*args, **kwargs)

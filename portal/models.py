@@ -537,3 +537,53 @@ class LoginFailure(models.Model):
         # Old failures of everybody are of no use any more.
         window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
         cls.objects.filter(at__lt=timezone.now() - window).delete()
+
+
+class PasswordResetRequest(models.Model):
+    """A password-reset request that was let through, kept for the limits.
+
+    In the database rather than Django's cache: the default cache lives in
+    each process (three gunicorn workers would allow three times the limit,
+    and a restart forgets it), and the limit must hold across every worker
+    and host without asking operators to configure a shared cache.
+    """
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "at"]),
+            models.Index(fields=["ip", "at"]),
+            models.Index(fields=["at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def let_through(cls, *, email: str, ip: str | None) -> bool:
+        """Record a request unless its account or address reached the limit.
+
+        Only requests let through count, so however often someone else asks,
+        the owner still gets the limit's e-mails every window (and may use any
+        of them).
+        """
+        email = email.strip().lower()[:254]
+        now = timezone.now()
+        window_start = now - timedelta(minutes=settings.PASSWORD_RESET_LIMIT_MINUTES)
+        recent = cls.objects.filter(at__gt=window_start)
+        if (
+            recent.filter(email=email).count()
+            >= settings.PASSWORD_RESET_MAX_PER_ACCOUNT
+        ):
+            return False
+        if (
+            ip is not None
+            and recent.filter(ip=ip).count() >= settings.PASSWORD_RESET_MAX_PER_ADDRESS
+        ):
+            return False
+        cls.objects.create(email=email, ip=ip, at=now)
+        cls.objects.filter(at__lte=window_start).delete()
+        return True
