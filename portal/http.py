@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -32,9 +33,11 @@ def client_address(request: HttpRequest) -> str | None:
     """
     peer = _address(request.META.get("REMOTE_ADDR", ""))
     proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return peer
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0:
+        if forwarded:
+            _warn_header_ignored()
+        return peer
     entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
     if len(entries) < proxies:
         return peer
@@ -48,6 +51,16 @@ def client_address(request: HttpRequest) -> str | None:
         )
         return peer
     return client
+
+
+@cache
+def _warn_header_ignored() -> None:
+    # Once per process: behind a proxy nobody told us about, every person
+    # shares the proxy's address, and its lockouts and limits.
+    logger.warning(
+        "Requests carry X-Forwarded-For but TRUSTED_PROXY_COUNT is 0, so the "
+        "header is ignored; behind a reverse proxy, set TRUSTED_PROXY_COUNT."
+    )
 
 
 def _address(text: str) -> str | None:

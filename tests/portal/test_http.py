@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 from pytest_django.fixtures import Settings as SettingsFixture
 
-from portal.http import client_address
+from portal.http import _warn_header_ignored, client_address
 
 PROXY = "10.9.9.9"
 
@@ -16,11 +16,15 @@ def address(settings: SettingsFixture, proxies: int, **meta: str) -> str | None:
     return client_address(RequestFactory().get("/", **meta))
 
 
-def test_without_trusted_proxies_the_connection_counts(
-    settings: SettingsFixture,
+def test_without_trusted_proxies_the_connection_counts_and_that_is_logged_once(
+    settings: SettingsFixture, caplog: pytest.LogCaptureFixture
 ) -> None:
+    _warn_header_ignored.cache_clear()
     forged = {"REMOTE_ADDR": "192.0.2.7", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
     assert address(settings, 0, **forged) == "192.0.2.7"
+    assert address(settings, 0, **forged) == "192.0.2.7"
+    warnings = [r for r in caplog.records if "TRUSTED_PROXY_COUNT" in r.message]
+    assert len(warnings) == 1
 
 
 @pytest.mark.parametrize(
