@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -527,21 +530,61 @@ class HeldLease:
         )
 
 
+# The holder column: long enough for any host name, which is only there for
+# people reading the table.
+HOLDER_MAX_LENGTH = 255
+
+
 def _holder_token() -> str:
-    """host:pid:random, so a lease left by a dead process of this host is known."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    """Who holds a lease: unique to this acquisition, and readable.
+
+    ``random:space:pid:host``. The random part makes it unique on any
+    platform (containers share host names and reuse process ids); the space
+    says where ``pid`` means something (see _process_space), and the host
+    name is for people only, so it is cut to fit rather than trusted.
+    """
+    head = f"{uuid.uuid4().hex}:{_process_space()}:{os.getpid()}:"
+    return head + socket.gethostname()[: HOLDER_MAX_LENGTH - len(head)]
+
+
+@cache
+def _process_space() -> str:
+    """The process-id space this process lives in, or "" where unknown.
+
+    Two processes may compare process ids only within one running kernel
+    and one pid namespace: containers on one machine, even with the same
+    host name, each have their own, and another machine has its own kernel.
+    Linux names both (the boot id, the namespace's inode); elsewhere it is
+    unknown and a lease waits for its expiry.
+    """
+    try:
+        boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha256(f"{boot_id} {namespace}".encode()).hexdigest()[:16]
 
 
 def _left_by_dead_process(holder: str) -> bool:
-    host, _sep, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname()[:40] or not pid_text.isdigit():
-        return False  # another host's: only its expiry tells
+    """Whether `holder` was a process that is known to be gone.
+
+    Only a holder in this process's own pid space can be known gone; any
+    other (another container, another host, an unknown platform, or a lease
+    written before holders named their space) waits for the lease's expiry.
+    A namespace lives as long as any of its processes, so a live holder's
+    space is never mistaken for ours.
+    """
+    parts = holder.split(":", 3)
+    if len(parts) != 4:
+        return False
+    _random, space, pid_text, _host = parts
+    if not space or space != _process_space() or not pid_text.isdigit():
+        return False
     pid = int(pid_text)
     if pid == os.getpid():
         return False
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists
     except ProcessLookupError:
         return True
     except PermissionError:
@@ -556,12 +599,13 @@ class Lease(models.Model):
     PostgreSQL alike (a concurrent UPDATE waits for the row and re-checks the
     condition), so no transaction stays open while the holder works and calls
     the API. A holder that dies, even by kill -9, leaves a lease that expires
-    after its ttl; on the same host it is taken over at once, because the
-    holder's process is known to be gone. Long work renews it as it goes.
+    after its ttl; a process of the same kernel and pid namespace takes it over
+    at once, because it can see the holder's process is gone. Long work renews
+    it as it goes.
     """
 
     name = models.CharField(max_length=100, primary_key=True)
-    holder = models.CharField(max_length=64, blank=True)
+    holder = models.CharField(max_length=HOLDER_MAX_LENGTH, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -42,8 +42,8 @@ Who a booking belongs to
 Two runs at once
     A lease (bookings.Lease) is held for the whole run and renewed before
     every API request, so two runs never write at once on any number of hosts;
-    one killed with -9 is taken over at once on the same host, after LEASE_TTL
-    elsewhere.
+    one killed with -9 is taken over at once by a process that can see it is
+    gone (same kernel and pid namespace), after LEASE_TTL by any other.
 
 Quota
     The client paces itself from the rate-limit headers. Before the run, `usage`

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, Employee, Site, SiteCharger, User
@@ -23,8 +26,38 @@ class EmployeeInline(admin.StackedInline):
     verbose_name_plural = _("employee record")
 
 
+def _person(request: HttpRequest) -> User:
+    # The admin lets only logged-in staff in.
+    return cast(User, request.user)
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    """The user form, refusing groups that carry rights the giver lacks."""
+
+    # Who is giving the groups; set per request by UserAdmin.get_form.
+    giver: User | None = None
+
+    def clean_groups(self) -> Any:
+        groups = self.cleaned_data["groups"]
+        if self.giver is None:
+            return groups
+        held = set(self.instance.groups.all()) if self.instance.pk else set()
+        for group in groups:
+            if group not in held and not self.giver.may_give(group):
+                raise forms.ValidationError(
+                    _(
+                        "You cannot give the group “%(group)s”: it carries "
+                        "rights you do not hold."
+                    ),
+                    code="not_yours_to_give",
+                    params={"group": group.name},
+                )
+        return groups
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = UserChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff"]
     list_filter = ["is_active", "is_staff", "is_superuser", "groups"]
@@ -81,6 +114,53 @@ class UserAdmin(DjangoUserAdmin):
         if not request.user.is_superuser:
             readonly += ("is_superuser", "user_permissions")
         return readonly
+
+    # The Admin role must not take over a superuser (set their password and
+    # log in as them) or anyone holding rights it could not hand out itself:
+    # superusers are not there for it at all (not listed, their pages a 404),
+    # people with more rights are shown read-only.
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        users = super().get_queryset(request)
+        if not request.user.is_superuser:
+            users = users.filter(is_superuser=False)
+        return users
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> User | None:
+        user = super().get_object(request, object_id, from_field)
+        if user is None and not request.user.is_superuser:
+            # Not the admin's "perhaps it was deleted?" redirect: a plain 404
+            # on the change, password, history and delete pages alike.
+            raise Http404
+        return user
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or _person(request).may_manage(obj)
+        )
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: User | None = None
+    ) -> bool:
+        return super().has_delete_permission(request, obj) and (
+            obj is None or _person(request).may_manage(obj)
+        )
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: User | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> type[ModelForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if request.user.is_superuser:
+            return form
+        return type(form.__name__, (form,), {"giver": _person(request)})
 
     def save_related(
         self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
@@ -157,3 +237,28 @@ class EmployeeAdmin(admin.ModelAdmin):
     ]
     autocomplete_fields = ["user", "department", "home_site"]
     list_select_related = ["user", "department", "home_site"]
+
+    # A person's employee record is part of them: whoever may not change the
+    # person (UserAdmin) may not change or remove it, nor give one to a
+    # superuser.
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Employee | None = None
+    ) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or _person(request).may_manage(obj.user)
+        )
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: Employee | None = None
+    ) -> bool:
+        return super().has_delete_permission(request, obj) and (
+            obj is None or _person(request).may_manage(obj.user)
+        )
+
+    def formfield_for_foreignkey(
+        self, db_field: Any, request: HttpRequest, **kwargs: Any
+    ) -> Any:
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(is_superuser=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,24 +1,19 @@
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.models import LoginFailure, User
+from portal.http import client_address
+from portal.models import LoginFailure, PasswordResetRequest, User
 
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For can be forged by anyone unless a proxy
-    # we trust rewrites it, and the lockout must not be dodged that easily.
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+logger = logging.getLogger(__name__)
 
 
 class LoginForm(AuthenticationForm):
@@ -39,7 +34,9 @@ class LoginForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
+        # Failures count per account and address, so that a stranger
+        # elsewhere cannot lock the owner out.
+        ip = client_address(self.request) if self.request else None
         self._raise_if_locked(username, ip)
         try:
             cleaned = super().clean()
@@ -82,3 +79,16 @@ class PortalPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Past the limits per account and per address nothing is sent, and the
+        # page says the same as ever: it must not tell whether an account
+        # exists, nor fill a colleague's mailbox.
+        request = kwargs.get("request")
+        ip = client_address(request) if request is not None else None
+        if not PasswordResetRequest.let_through(
+            email=self.cleaned_data["email"], ip=ip
+        ):
+            logger.info("Password-reset e-mail held back: limit reached")
+            return
+        super().save(*args, **kwargs)

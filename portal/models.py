@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any, ClassVar
+from itertools import chain
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -17,12 +18,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from portal.roles import GROUP_NAMES, Role
+from portal.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
 from portal.validators import (
     code_validator,
     validate_department_code,
     validate_time_zone,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 money_validators = [MinValueValidator(Decimal("0.00"))]
 
@@ -131,6 +135,58 @@ class User(AbstractUser):
         self.groups.add(*[g for g in role_groups if g.name in wanted])
         self.__dict__.pop("roles", None)
         self.refresh_staff_flag()
+
+    def granted_permissions(self) -> set[str]:
+        """Every permission given to this person, directly or by a group.
+
+        Unlike get_all_permissions() this counts for an inactive account too:
+        whoever could reactivate it would get them.
+        """
+        from django.contrib.auth.models import Permission
+
+        held = (
+            Permission.objects.filter(models.Q(user=self) | models.Q(group__user=self))
+            .values_list("content_type__app_label", "codename")
+            .distinct()
+        )
+        return {f"{app_label}.{codename}" for app_label, codename in held}
+
+    def grantable_permissions(self) -> set[str]:
+        """The permissions this (non-superuser) person may hand out.
+
+        Their own, and, for the Admin role, whose job is giving people the
+        portal's roles, every role's permissions (an admin who is not an
+        employee still makes people employees). Nothing beyond that.
+        """
+        grantable = self.granted_permissions()
+        if Role.ADMIN in self.group_roles():
+            grantable |= set(chain.from_iterable(ROLE_PERMISSIONS.values()))
+        return grantable
+
+    def may_manage(self, other: User) -> bool:
+        """Whether this person may change `other` in the administration.
+
+        Changing someone includes setting their password and so logging in
+        as them: nobody may do it to an account holding rights they could not
+        hand out themselves, and only a superuser to a superuser.
+        """
+        if self.is_superuser:
+            return True
+        if other.is_superuser:
+            return False
+        return other.granted_permissions() <= self.grantable_permissions()
+
+    def may_give(self, group: Group) -> bool:
+        """Whether this person may put someone (themselves too) into `group`."""
+        if self.is_superuser:
+            return True
+        needs = {
+            f"{app_label}.{codename}"
+            for app_label, codename in group.permissions.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+        return needs <= self.grantable_permissions()
 
     def refresh_staff_flag(self) -> None:
         """Admins, and only they, may open the Django admin."""
@@ -481,3 +537,53 @@ class LoginFailure(models.Model):
         # Old failures of everybody are of no use any more.
         window = timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
         cls.objects.filter(at__lt=timezone.now() - window).delete()
+
+
+class PasswordResetRequest(models.Model):
+    """A password-reset request that was let through, kept for the limits.
+
+    In the database rather than Django's cache: the default cache lives in
+    each process (three gunicorn workers would allow three times the limit,
+    and a restart forgets it), and the limit must hold across every worker
+    and host without asking operators to configure a shared cache.
+    """
+
+    email = models.CharField(max_length=254)
+    ip = models.GenericIPAddressField(null=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "at"]),
+            models.Index(fields=["ip", "at"]),
+            models.Index(fields=["at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} from {self.ip} at {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def let_through(cls, *, email: str, ip: str | None) -> bool:
+        """Record a request unless its account or address reached the limit.
+
+        Only requests let through count, so however often someone else asks,
+        the owner still gets the limit's e-mails every window (and may use any
+        of them).
+        """
+        email = email.strip().lower()[:254]
+        now = timezone.now()
+        window_start = now - timedelta(minutes=settings.PASSWORD_RESET_LIMIT_MINUTES)
+        recent = cls.objects.filter(at__gt=window_start)
+        if (
+            recent.filter(email=email).count()
+            >= settings.PASSWORD_RESET_MAX_PER_ACCOUNT
+        ):
+            return False
+        if (
+            ip is not None
+            and recent.filter(ip=ip).count() >= settings.PASSWORD_RESET_MAX_PER_ADDRESS
+        ):
+            return False
+        cls.objects.create(email=email, ip=ip, at=now)
+        cls.objects.filter(at__lte=window_start).delete()
+        return True

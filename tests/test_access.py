@@ -298,6 +298,11 @@ def check(rule: Rule, name: str, persona: str | None, client: Client, get: Get) 
         f"{name} as {persona or 'logged out'}: {response.status_code}, "
         f"expected {expected}"
     )
+    if user is not None:  # whatever the status: no cache may keep it
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        assert {"private", "no-store"} <= directives, (
+            f"{name} as {persona}: Cache-Control {response.get('Cache-Control')!r}"
+        )
 
 
 def check_table(table: Mapping[str, Rule]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -368,10 +369,10 @@ def test_a_run_killed_midway_is_completed_by_the_next_one(
         run(api)
     assert 0 < Booking.objects.count() < 40
     lease = Lease.objects.get(name=LEASE)
-    assert lease.holder.startswith(socket.gethostname()[:40])
+    token, space, pid, host = lease.holder.split(":", 3)
+    assert (pid, host) == (str(os.getpid()), socket.gethostname())
     # As if its process were gone (the test process itself is alive):
-    host, _pid, token = lease.holder.split(":")
-    Lease.objects.filter(name=LEASE).update(holder=f"{host}:999999999:{token}")
+    Lease.objects.filter(name=LEASE).update(holder=f"{token}:{space}:999999999:{host}")
     monkeypatch.undo()
     api.before = lambda request: None
     result = run(api, now=NOW + timedelta(minutes=1))

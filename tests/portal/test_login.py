@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 import pytest
@@ -140,6 +141,61 @@ def test_lockout_counts_the_address_in_any_case(client: Client, employee: User) 
 def test_another_address_is_not_locked(client: Client, employee: User) -> None:
     fail(client, employee.email, 5, ip=HOME)
     assert log_in(client, employee.email, PASSWORD, ip=ELSEWHERE) == "/"
+
+
+PROXY = "10.9.9.9"
+
+
+def log_in_behind_proxy(client: Client, email: str, password: str, ip: str) -> str:
+    """As the login arrives through our reverse proxy, which appends `ip`."""
+    response = client.post(
+        "/login/",
+        {"username": email, "password": password},
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=f"203.0.113.66, {ip}",  # the left part is forged
+    )
+    return (
+        response["Location"]
+        if response.status_code == 302
+        else (response.content.decode())
+    )
+
+
+def test_behind_the_proxy_a_stranger_cannot_lock_the_owner_out(
+    client: Client, employee: User, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(5):
+        log_in_behind_proxy(client, employee.email, "guess", ip=ELSEWHERE)
+    assert LOCKED in log_in_behind_proxy(client, employee.email, PASSWORD, ELSEWHERE)
+    assert log_in_behind_proxy(client, employee.email, PASSWORD, ip=HOME) == "/"
+
+
+def test_behind_the_proxy_a_forged_header_does_not_dodge_the_lockout(
+    client: Client, employee: User, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    for forged in range(5):
+        client.post(
+            "/login/",
+            {"username": employee.email, "password": "guess"},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{forged}, {ELSEWHERE}",
+        )
+    assert LOCKED in log_in_behind_proxy(client, employee.email, PASSWORD, ELSEWHERE)
+
+
+def test_without_trusted_proxies_the_header_is_ignored(
+    client: Client, employee: User
+) -> None:
+    for forged in range(5):
+        client.post(
+            "/login/",
+            {"username": employee.email, "password": "guess"},
+            REMOTE_ADDR=HOME,
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{forged}",
+        )
+    assert LOCKED in log_in(client, employee.email, PASSWORD, ip=HOME)
 
 
 def test_another_username_is_not_locked(

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
+from django.db.models import F
 from django.test import Client
 
-from portal.models import User
+from portal.models import PasswordResetRequest, User
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +147,86 @@ def test_malformed_address_is_explained(client: Client, db: None) -> None:
 def test_made_up_link_is_refused(client: Client, imported: User) -> None:
     body = client.get("/password-reset/MQ/set-password/", follow=True)
     assert "This link no longer works" in body.content.decode()
+
+
+# --- limits: per account and per address, silently ------------------------------
+
+
+def ask_from(client: Client, email: str, ip: str) -> Any:
+    response = client.post("/password-reset/", {"email": email}, REMOTE_ADDR=ip)
+    assert response.status_code == 302
+    assert response["Location"] == "/password-reset/sent/"
+    return response
+
+
+def test_mails_to_one_account_are_limited_from_any_address(
+    client: Client, employee: User
+) -> None:
+    for i in range(13):
+        ask_from(client, employee.email, ip=f"10.0.0.{i}")
+    assert len(mail.outbox) == 3  # PASSWORD_RESET_MAX_PER_ACCOUNT
+    assert {tuple(m.to) for m in mail.outbox} == {(employee.email,)}
+
+
+def test_the_account_limit_counts_the_address_in_any_case(
+    client: Client, employee: User, settings: Any
+) -> None:
+    settings.PASSWORD_RESET_MAX_PER_ACCOUNT = 1
+    ask_from(client, "EMP042@example.com", ip="10.0.0.1")
+    ask_from(client, " emp042@EXAMPLE.com", ip="10.0.0.2")
+    assert len(mail.outbox) == 1
+
+
+def test_requests_from_one_address_are_limited(
+    client: Client, employee: User, colleague: User, outsider: User, settings: Any
+) -> None:
+    settings.PASSWORD_RESET_MAX_PER_ADDRESS = 3
+    # Unknown addresses count too: the page must not be a free probe.
+    ask_from(client, "nobody@example.com", ip="10.0.0.1")
+    for person in (employee, colleague, outsider):
+        ask_from(client, person.email, ip="10.0.0.1")
+    assert [m.to for m in mail.outbox] == [[employee.email], [colleague.email]]
+    ask_from(client, outsider.email, ip="10.0.0.2")
+    assert mail.outbox[-1].to == [outsider.email]
+
+
+def test_the_answer_past_the_limit_is_the_same(
+    client: Client, employee: User, settings: Any
+) -> None:
+    settings.PASSWORD_RESET_MAX_PER_ACCOUNT = 1
+    sent = ask_from(client, employee.email, ip="10.0.0.1")
+    held_back = ask_from(client, employee.email, ip="10.0.0.1")
+    unknown = ask_from(client, "nobody@example.com", ip="10.0.0.1")
+    assert len(mail.outbox) == 1
+    assert sent["Location"] == held_back["Location"] == unknown["Location"]
+    page = client.get("/password-reset/sent/").content.decode()
+    assert "If an account with that address exists, we have sent it a link" in page
+
+
+def test_the_limits_end_after_their_window(
+    client: Client, employee: User, settings: Any
+) -> None:
+    settings.PASSWORD_RESET_MAX_PER_ACCOUNT = 1
+    ask_from(client, employee.email, ip="10.0.0.1")
+    ask_from(client, employee.email, ip="10.0.0.1")
+    assert len(mail.outbox) == 1
+    PasswordResetRequest.objects.update(at=F("at") - timedelta(minutes=61))
+    ask_from(client, employee.email, ip="10.0.0.1")
+    assert len(mail.outbox) == 2
+    # Requests older than the window are forgotten.
+    assert PasswordResetRequest.objects.count() == 1
+
+
+def test_behind_the_proxy_each_address_has_its_own_limit(
+    client: Client, employee: User, colleague: User, settings: Any
+) -> None:
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.PASSWORD_RESET_MAX_PER_ADDRESS = 1
+    for person, ip in ((employee, "10.0.0.1"), (colleague, "10.0.0.2")):
+        client.post(
+            "/password-reset/",
+            {"email": person.email},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_X_FORWARDED_FOR=ip,
+        )
+    assert len(mail.outbox) == 2

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -56,6 +57,64 @@ def test_pages_refuse_framing_and_sniffing(client: Client, url: str) -> None:
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+
+
+# Every URL of tests/test_access.py is checked for it, for every persona.
+
+
+def cache_directives(response: Any) -> set[str]:
+    return {d.strip() for d in response.get("Cache-Control", "").split(",") if d}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/admin/", "/admin/portal/user/", "/nowhere/"])
+def test_admin_and_error_pages_of_a_logged_in_person_are_not_cached(
+    login: Callable[[User], Client], admin_user: User, url: str
+) -> None:
+    response = login(admin_user).get(url)
+    assert {"private", "no-store"} <= cache_directives(response)
+
+
+@pytest.mark.django_db
+def test_logging_in_and_out_is_not_cached(client: Client, employee: User) -> None:
+    from tests.conftest import PASSWORD
+
+    response = client.post(
+        "/login/", {"username": employee.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert {"private", "no-store"} <= cache_directives(response)
+    response = client.post("/logout/")
+    assert {"private", "no-store"} <= cache_directives(response)
+
+
+@pytest.mark.django_db
+def test_anonymous_pages_need_not_be_private(client: Client) -> None:
+    assert "no-store" not in cache_directives(client.get("/password-reset/sent/"))
+
+
+@pytest.mark.parametrize(
+    ("content_type", "private"),
+    [
+        ("text/csv; charset=utf-8", True),
+        ("text/calendar; charset=utf-8", True),
+        ("text/html; charset=utf-8", False),
+    ],
+)
+def test_csv_and_ics_downloads_are_never_cached(
+    content_type: str, private: bool
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from portal.middleware import private_pages
+
+    request = RequestFactory().get("/")
+    request.user = AnonymousUser()
+    middleware = private_pages(lambda r: HttpResponse(content_type=content_type))
+    directives = cache_directives(middleware(request))
+    assert ({"private", "no-store"} <= directives) is private
 
 
 def test_templates_have_no_inline_scripts_styles_or_handlers() -> None:
