@@ -156,9 +156,6 @@ class BookingQuerySet(models.QuerySet["Booking"]):
     def for_employee(self, employee: Employee) -> BookingQuerySet:
         return self.filter(employee=employee)
 
-    def for_department(self, department: Department) -> BookingQuerySet:
-        return self.filter(department=department)
-
     def unfinished(self) -> BookingQuerySet:
         return self.filter(status__in=UNFINISHED)
 

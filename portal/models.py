@@ -119,9 +119,6 @@ class User(AbstractUser):
         groups = self.groups.values_list("name", flat=True)
         return {names[g] for g in groups if g in names}
 
-    def has_role(self, role: str) -> bool:
-        return role in self.roles
-
     def role_labels(self) -> list[str]:
         return [str(label) for value, label in Role.choices if value in self.roles]
 
@@ -394,9 +391,6 @@ class SiteCharger(models.Model):
 class EmployeeQuerySet(models.QuerySet["Employee"]):
     def active(self) -> EmployeeQuerySet:
         return self.filter(is_active=True, user__is_active=True)
-
-    def for_department(self, department: Department) -> EmployeeQuerySet:
-        return self.filter(department=department)
 
     def search(self, text: str) -> EmployeeQuerySet:
         """Employees whose name, e-mail or employee id contains every word."""

@@ -82,10 +82,6 @@ class Month:
         """“November 2026”, in the current language."""
         return formats.date_format(self.first_day, "YEAR_MONTH_FORMAT")
 
-    @property
-    def short_label(self) -> str:
-        return formats.date_format(self.first_day, "M y")
-
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 

@@ -145,10 +145,6 @@ class Clock(models.Model):
         cls.objects.filter(pk=1).update(offset_seconds=0)
 
 
-def sandbox_now() -> datetime:
-    return Clock.now()
-
-
 class Location(models.Model):
     """A charging location of some CPO, as the API's search shows it."""
 
