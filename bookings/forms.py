@@ -101,6 +101,11 @@ class SearchForm(forms.Form):
         if site is None or day is None or start is None or end is None:
             return data
         tzinfo = site.tzinfo
+        rules = policy.Rules.for_site(site)
+        if refused := policy.day_problems(rules, day=day, tzinfo=tzinfo, now=self.now):
+            for problem in refused:
+                self.add_error("date", problem.message)
+            return data
         start_at = local_datetime(day, start, tzinfo)
         end_at = local_datetime(day, end, tzinfo)
         for name, value in (("start", start_at), ("end", end_at)):
@@ -114,7 +119,6 @@ class SearchForm(forms.Form):
                 )
         if start_at is None or end_at is None:
             return data
-        rules = policy.Rules.for_site(site)
         for problem in policy.window_problems(
             rules, start=start_at, end=end_at, tzinfo=tzinfo, now=self.now
         ):

@@ -11,6 +11,7 @@ the spring transition's onset in the new offset instead of the old one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -25,6 +26,7 @@ from bookings.models import Booking
 from bookings.statuses import BookingStatus
 
 PRODID = "-//EV charging portal//Bookings//EN"
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 # How far around the booking the VTIMEZONE describes the zone: the rule in
 # force at the start, and a year on, should someone move the event.
 COVER_BEFORE = timedelta(days=400)
@@ -243,4 +245,8 @@ def booking_calendar(booking: Booking, *, url: str, now: datetime | None = None)
 
 
 def filename(booking: Booking) -> str:
-    return f"{booking.external_id or f'booking-{booking.pk}'}.ics"
+    """The booking's reference as a file name that is safe in any header or
+    file system: a reference made by another tool may hold quotes, slashes or
+    anything else, so only letters, digits, ".", "_" and "-" are kept."""
+    stem = _UNSAFE_IN_FILENAME.sub("-", booking.external_id).strip(".-")[:100]
+    return f"{stem or f'booking-{booking.pk}'}.ics"

@@ -229,25 +229,49 @@ def window_problems(
     if start > latest:
         days = math.ceil((start - now) / timedelta(days=1))
         problems.append(
-            Problem(
-                HORIZON,
-                ngettext(
-                    "You can book at most %(max)d day ahead (until %(latest)s); "
-                    "this booking would start in %(days)d days.",
-                    "You can book at most %(max)d days ahead (until %(latest)s); "
-                    "this booking would start in %(days)d days.",
-                    rules.max_days_ahead,
-                )
-                % {
-                    "max": rules.max_days_ahead,
-                    "latest": formats.date_format(
-                        latest.astimezone(tzinfo), "DATETIME_FORMAT"
-                    ),
-                    "days": days,
-                },
-            )
+            _horizon_problem(rules, latest=latest, days=days, tzinfo=tzinfo)
         )
     return problems
+
+
+def day_problems(
+    rules: Rules, *, day: date, tzinfo: Any, now: datetime
+) -> list[Problem]:
+    """The window rules a local day breaks whatever the times on it.
+
+    Checked before the day becomes instants: every start on a day before today
+    has passed, every start on a day after the latest start's is too far ahead,
+    and a day such as 0001-01-01 or 9999-12-31 cannot even be moved between
+    time zones.
+    """
+    today = now.astimezone(tzinfo).date()
+    latest = now + timedelta(days=rules.max_days_ahead)
+    if day < today:
+        return [Problem(LEAD, _("That day has already passed."))]
+    if day > latest.astimezone(tzinfo).date():
+        days = (day - today).days
+        return [_horizon_problem(rules, latest=latest, days=days, tzinfo=tzinfo)]
+    return []
+
+
+def _horizon_problem(
+    rules: Rules, *, latest: datetime, days: int, tzinfo: Any
+) -> Problem:
+    return Problem(
+        HORIZON,
+        ngettext(
+            "You can book at most %(max)d day ahead (until %(latest)s); "
+            "this booking would start in %(days)d days.",
+            "You can book at most %(max)d days ahead (until %(latest)s); "
+            "this booking would start in %(days)d days.",
+            rules.max_days_ahead,
+        )
+        % {
+            "max": rules.max_days_ahead,
+            "latest": formats.date_format(latest.astimezone(tzinfo), "DATETIME_FORMAT"),
+            "days": days,
+        },
+    )
 
 
 def day_bounds(day: date, tzinfo: Any) -> tuple[datetime, datetime]:

@@ -10,11 +10,13 @@ from typing import Any, cast
 from django import forms
 from django.core import signing
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from bookings.chargers import ChargerOffer
 from bookings.models import Visit
+from bookings.policy import Rules
 from bookings.visits import (
     MAX_WINDOWS,
     Window,
@@ -23,6 +25,7 @@ from bookings.visits import (
     spans_several_days,
     unsign_plan,
 )
+from portal.http import is_pk
 from portal.models import Employee, EmployeeQuerySet, Site, User
 
 # Loose on purpose: plates differ by country. Letters (any alphabet), digits,
@@ -31,6 +34,10 @@ _PLATE = re.compile(r"^[^\W_][\w -]*$")
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # How many people a host search lists at most.
 HOST_CHOICES = 25
+# The longest host search, in characters and in words: every word is one more
+# condition on four columns, so a pasted paragraph must not reach the database.
+HOST_QUERY_LENGTH = 100
+HOST_QUERY_WORDS = 5
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -51,7 +58,7 @@ class VisitForm(forms.ModelForm):
     host_query = forms.CharField(
         label=_("Host's name"),
         required=False,
-        max_length=100,
+        max_length=HOST_QUERY_LENGTH,
         help_text=_("Type part of the host's name, then press “Find host”."),
     )
     form_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -105,6 +112,9 @@ class VisitForm(forms.ModelForm):
         host = cast(HostChoiceField, self.fields["host"])
         host.required = False
         host.queryset = Employee.objects.active().select_related("user", "department")
+        # Said next to the field also when only the host list is asked for
+        # (an unbound form shows no errors).
+        self.host_query_problem = host_query_problem(self._raw("host_query"))
         self.host_matches = self._host_matches(host)
         host.widget.choices = [("", _("— choose —"))] + [
             (p.pk, host.label_from_instance(p)) for p in self.host_matches
@@ -123,16 +133,23 @@ class VisitForm(forms.ModelForm):
         """The people found for the typed name, and the one already chosen."""
         employees = cast(EmployeeQuerySet, host.queryset)
         people = []
-        if query := self._raw("host_query").strip():
+        query = self._raw("host_query").strip()
+        if query and self.host_query_problem is None:
             people = list(
                 employees.search(query).order_by("user__last_name", "user__first_name")[
                     :HOST_CHOICES
                 ]
             )
         chosen = self._raw("host")
-        if chosen.isdigit() and all(str(p.pk) != chosen for p in people):
+        if is_pk(chosen) and all(str(p.pk) != chosen for p in people):
             people[:0] = employees.filter(pk=chosen)
         return people
+
+    def clean_host_query(self) -> str:
+        query = self.cleaned_data["host_query"]
+        if problem := host_query_problem(query):
+            raise forms.ValidationError(problem)
+        return query
 
     def clean_visitor_name(self) -> str:
         return " ".join(self.cleaned_data["visitor_name"].split())
@@ -159,30 +176,51 @@ class VisitForm(forms.ModelForm):
             if data.get(name) is not None:
                 data[name] = _at_site(data[name], site)
         arrival, departure = data.get("arrival"), data.get("departure")
-        if arrival is not None:
-            earliest = earliest_start(site)
-            if arrival < earliest:
-                self.add_error(
-                    "arrival",
-                    _(
-                        "Charging can be booked from %(time)s on at the earliest "
-                        "(%(minutes)d minutes from now)."
-                    )
-                    % {
-                        "time": date_format(
-                            earliest.astimezone(site.tzinfo), "D j M, H:i"
-                        ),
-                        "minutes": int(
-                            (earliest - timezone.now()) / timedelta(minutes=1)
-                        ),
-                    },
-                )
-        if arrival is not None and departure is not None:
+        if arrival is None or not self._clean_arrival(site, arrival):
+            return data
+        if departure is not None:
             self._clean_times(site, arrival, departure)
         return data
 
+    def _clean_arrival(self, site: Site, arrival: datetime) -> bool:
+        """Refuse an arrival the site's rules do not allow, by its day first.
+
+        Returns whether the arrival lies on a bookable day, so that the times
+        can be checked: an instant of year 1 or 9999 cannot even be compared
+        across time zones, and a departure years ahead would make the planner
+        build a window for every day in between.
+        """
+        now = timezone.now()
+        rules = Rules.for_site(site)
+        tz = site.tzinfo
+        earliest = earliest_start(site, now)
+        latest = now + timedelta(days=rules.max_days_ahead)
+        # The wall-clock day as typed: arrival is in the site's zone already.
+        day = arrival.date()
+        first_day, last_day = (
+            earliest.astimezone(tz).date(),
+            latest.astimezone(tz).date(),
+        )
+        if day < first_day or (day == first_day and arrival < earliest):
+            self.add_error(
+                "arrival",
+                _(
+                    "Charging can be booked from %(time)s on at the earliest "
+                    "(%(minutes)d minutes from now)."
+                )
+                % {
+                    "time": date_format(earliest.astimezone(tz), "D j M, H:i"),
+                    "minutes": int((earliest - now) / timedelta(minutes=1)),
+                },
+            )
+            return day >= first_day
+        if day > last_day or (day == last_day and arrival > latest):
+            self.add_error("arrival", _too_far_ahead(rules, latest.astimezone(tz)))
+            return day <= last_day
+        return True
+
     def _clean_host(self, data: dict[str, Any]) -> None:
-        if data.get("host") is not None:
+        if data.get("host") is not None or "host_query" in self.errors:
             return
         query = (data.get("host_query") or "").strip()
         if not query:
@@ -202,6 +240,23 @@ class VisitForm(forms.ModelForm):
     def _clean_times(self, site: Site, arrival: datetime, departure: datetime) -> None:
         if departure <= arrival:
             self.add_error("departure", _("The departure must be after the arrival."))
+            return
+        # Every day of a visit is one window at least: count the days before
+        # building any window.
+        days = (departure.date() - arrival.date()).days + 1
+        if days > MAX_WINDOWS:
+            self.add_error(
+                "departure",
+                _(
+                    "A visit can span at most %(most)d days (it has one charging "
+                    "window a day at least); this one spans %(days)s days. Book "
+                    "a long visit as several visits."
+                )
+                % {
+                    "days": number_format(days, force_grouping=True),
+                    "most": MAX_WINDOWS,
+                },
+            )
             return
         several_days = spans_several_days(
             site=site, arrival=arrival, departure=departure
@@ -228,6 +283,18 @@ class VisitForm(forms.ModelForm):
                     "most %(most)d. Book a long visit as several visits."
                 )
                 % {"count": len(windows), "most": MAX_WINDOWS},
+            )
+            return
+        rules = Rules.for_site(site)
+        latest = timezone.now() + timedelta(days=rules.max_days_ahead)
+        if windows[-1][0] > latest:
+            self.add_error(
+                "departure",
+                _("The last charging window would start on %(start)s. %(rule)s")
+                % {
+                    "start": date_format(windows[-1][0].astimezone(tz), "D j M, H:i"),
+                    "rule": _too_far_ahead(rules, latest.astimezone(tz)),
+                },
             )
 
     # --- what the next steps carry --------------------------------------------
@@ -282,6 +349,32 @@ def initial_visit(user: User, now: datetime | None = None) -> dict[str, Any]:
         "site": site.pk if site is not None else None,
         "arrival": local_start.strftime(_LOCAL_FORMAT),
         "departure": local_end.strftime(_LOCAL_FORMAT),
+    }
+
+
+def host_query_problem(query: str) -> str | None:
+    """Why a host search cannot be run as typed, or None when it can."""
+    if len(query) > HOST_QUERY_LENGTH:
+        return gettext("Type at most %(most)d characters of the host's name.") % {
+            "most": HOST_QUERY_LENGTH
+        }
+    if "\x00" in query:
+        return gettext("The host's name cannot contain a null character.")
+    if len(query.split()) > HOST_QUERY_WORDS:
+        return gettext("Type at most %(most)d words of the host's name.") % {
+            "most": HOST_QUERY_WORDS
+        }
+    return None
+
+
+def _too_far_ahead(rules: Rules, latest: datetime) -> str:
+    return ngettext(
+        "Charging can be booked at most %(days)d day ahead (until %(latest)s).",
+        "Charging can be booked at most %(days)d days ahead (until %(latest)s).",
+        rules.max_days_ahead,
+    ) % {
+        "days": rules.max_days_ahead,
+        "latest": date_format(latest, "D j M, H:i"),
     }
 
 

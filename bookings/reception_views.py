@@ -30,7 +30,7 @@ from bookings.visits import (
     search_visit,
     sign_plan,
 )
-from portal.http import AuthenticatedRequest
+from portal.http import AuthenticatedRequest, is_pk
 from portal.models import SiteCharger
 from portal.roles import BOOK_VISITORS
 
@@ -48,7 +48,7 @@ def day(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     sites = Visit.sites_for(request.user)
     chosen = request.GET.get("site", "")
-    site = sites.filter(pk=chosen).first() if chosen.isdigit() else None
+    site = sites.filter(pk=chosen).first() if is_pk(chosen) else None
     bookings = (
         Booking.objects.for_reception(request.user)
         .filter(

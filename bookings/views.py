@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -50,6 +51,8 @@ from portal.models import Employee, Site, SiteCharger
 from portal.roles import BOOK_CHARGING
 
 PAST_PER_PAGE = 20
+# The last page of past bookings asked for (20 million bookings).
+PAST_PAGES = 1_000_000
 # More upcoming bookings than the policy allows can only come from the sync
 # (bookings made elsewhere with this person's reference); the nearest are shown.
 UPCOMING_SHOWN = 20
@@ -133,9 +136,12 @@ class PastPage:
 
     @classmethod
     def of(cls, past: BookingQuerySet, page: str | None) -> PastPage:
-        try:
-            number = max(1, int(page or 1))
-        except ValueError:
+        # Anything but a page number a history can reach (garbage, 0, -5, a
+        # number past 64 bits that the database cannot even skip to) is page 1.
+        text = (page or "").strip()
+        digits = text.isascii() and text.isdigit() and len(text) < 8
+        number = int(text) if digits else 1
+        if not 1 <= number <= PAST_PAGES:
             number = 1
         first = (number - 1) * PAST_PER_PAGE
         rows = list(
@@ -197,7 +203,9 @@ def booking_ics(request: HttpRequest, pk: int) -> HttpResponse:
         ics.booking_calendar(booking, url=url),
         content_type="text/calendar; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{ics.filename(booking)}"'
+    response["Content-Disposition"] = content_disposition_header(
+        True, ics.filename(booking)
+    )
     return response
 
 

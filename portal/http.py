@@ -68,3 +68,10 @@ def _address(text: str) -> str | None:
         return str(ipaddress.ip_address(text))
     except ValueError:
         return None
+
+
+def is_pk(value: str) -> bool:
+    """Whether a value sent by a browser can be a primary key: ASCII digits that
+    fit 64 bits. Anything else ("²", a 5,000-digit number) makes the database
+    layer raise instead of matching nothing."""
+    return value.isascii() and value.isdigit() and len(value) < 19

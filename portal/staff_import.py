@@ -12,10 +12,13 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Field
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from portal.models import Department, Employee, Site, User
@@ -84,10 +87,29 @@ def _header_key(name: str) -> str:
     return re.sub(r"[\s_-]+", "_", name.strip().lower())
 
 
+def column_limits() -> dict[str, int]:
+    """The longest value of each column: its model field's max_length.
+
+    Checked on every row before anything is written, so that a file is
+    refused the same way on SQLite (which stores any length) as on
+    PostgreSQL (which would fail in the middle of the import).
+    """
+    fields = {
+        "email": User._meta.get_field("email"),
+        "first_name": User._meta.get_field("first_name"),
+        "last_name": User._meta.get_field("last_name"),
+        "department_code": Department._meta.get_field("code"),
+        "department_name": Department._meta.get_field("name"),
+        "employee_id": Employee._meta.get_field("employee_id"),
+        "customer_id": Employee._meta.get_field("customer_id"),
+        "token_id": Employee._meta.get_field("token_id"),
+        "home_site": Site._meta.get_field("name"),
+    }
+    return {column: cast(Field, f).max_length or 0 for column, f in fields.items()}
+
+
 def read_rows(data: bytes) -> list[dict[str, str | int]]:
     """Decode and parse the file; raise ImportFileError for a file-level problem."""
-    if not data.strip():
-        raise ImportFileError(_("The file is empty."))
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -98,9 +120,28 @@ def read_rows(data: bytes) -> list[dict[str, str | int]]:
             )
             % {"pos": exc.start}
         ) from exc
+    # After decoding: a file of nothing but a byte order mark is empty too.
+    if not text.strip():
+        raise ImportFileError(_("The file is empty."))
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _parse(reader)
+    except csv.Error as exc:
+        # The one error this reader raises: a field past csv.field_size_limit().
+        raise ImportFileError(
+            _(
+                "line %(line)d: a field is longer than %(limit)s characters, far "
+                "longer than any column allows (or a quote is not closed)."
+            )
+            # The underlying reader's count: the DictReader's own is not
+            # updated for the line that failed.
+            % {"line": reader.reader.line_num, "limit": _count(csv.field_size_limit())}
+        ) from exc
+
+
+def _parse(reader: csv.DictReader[str]) -> list[dict[str, str | int]]:
     header = [_header_key(h) for h in (reader.fieldnames or [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
@@ -146,9 +187,15 @@ def validate(
     user_emails = set(User.objects.values_list("email", flat=True))
     role_values = set(Role.values)
 
+    limits = column_limits()
     for r in raw_rows:
         line = int(r["line"])
-        problems: list[str] = []
+        # Values no column can hold are said first, and the row is not looked
+        # at further: each other message would quote the value.
+        problems = _storage_problems(r, limits)
+        if problems:
+            errors.extend(RowError(line, p) for p in problems)
+            continue
         email = str(r["email"]).lower()
         code = str(r["department_code"])
         emp_id = str(r["employee_id"])
@@ -276,6 +323,33 @@ def validate(
             )
         )
     return rows, errors
+
+
+def _storage_problems(row: dict[str, str | int], limits: dict[str, int]) -> list[str]:
+    problems = []
+    for column in COLUMNS:
+        value = str(row[column])
+        if "\x00" in value:
+            problems.append(
+                _("%(column)s contains a NUL character") % {"column": column}
+            )
+        elif column in limits and len(value) > limits[column]:
+            problems.append(
+                _(
+                    "%(column)s is %(length)s characters long; at most "
+                    "%(limit)d are allowed"
+                )
+                % {
+                    "column": column,
+                    "length": _count(len(value)),
+                    "limit": limits[column],
+                }
+            )
+    return problems
+
+
+def _count(number: int) -> str:
+    return number_format(number, force_grouping=True)
 
 
 @transaction.atomic

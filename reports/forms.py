@@ -8,14 +8,21 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, Employee
 from portal.validators import code_validator
-from reports.months import Month
+from reports.months import EARLIEST, LATEST, Month
 
 
 class MonthForm(forms.Form):
     month = forms.CharField(
         label=_("Month"),
         max_length=7,
-        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+        widget=forms.TextInput(
+            attrs={
+                "type": "month",
+                "placeholder": "YYYY-MM",
+                "min": str(EARLIEST),
+                "max": str(LATEST),
+            }
+        ),
     )
 
     def clean_month(self) -> Month:
@@ -24,6 +31,12 @@ class MonthForm(forms.Form):
             raise ValidationError(
                 _("Give the month as year and month, e.g. 2026-11."),
                 code="invalid_month",
+            )
+        if not month.reportable:
+            raise ValidationError(
+                _("Reports cover the months from %(first)s to %(last)s."),
+                code="month_out_of_range",
+                params={"first": EARLIEST.label, "last": LATEST.label},
             )
         return month
 

@@ -87,3 +87,16 @@ class Month:
 
     def __contains__(self, moment: datetime) -> bool:
         return self.start <= moment < self.end
+
+    @property
+    def reportable(self) -> bool:
+        """Whether a report may be asked for this month (see EARLIEST)."""
+        return EARLIEST <= self <= LATEST
+
+
+# The months a report may be asked for. Every booking the portal holds lies in
+# this century; keeping the picker inside it keeps each month's start, end and
+# the twelve months of its trend far from the ends of the calendar, where a
+# date typed into an address (0001-01, 9998-12) overflows a time zone.
+EARLIEST = Month(2000, 1)
+LATEST = Month(2099, 12)

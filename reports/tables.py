@@ -7,6 +7,7 @@ built from the same object, so they cannot disagree.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from django.http import StreamingHttpResponse
 from django.utils import formats, timezone
 from django.utils.functional import Promise
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import ngettext
 
@@ -133,17 +135,37 @@ def csv_value(value: Cell) -> str:
     return str(value)
 
 
+# What makes a spreadsheet run a cell as a formula: "=", "+", "-" or "@"
+# first, or a tab or carriage return before one (the OWASP list). Cells come
+# from other tools' references, imported names and department names.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def csv_safe(text: str) -> str:
+    """A cell no spreadsheet runs: a formula-like text gets a leading "'", which
+    spreadsheets show as text; plain numbers such as -12.50 stay numbers.
+
+    Our own few lines rather than `defusedcsv`: it leaves a leading tab or
+    carriage return alone and rewrites "|" inside the cell.
+    """
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
 
 
 def csv_lines(table: Table) -> Iterable[str]:
+    """Every CSV the portal writes: each cell through csv_safe."""
     # A byte order mark first, so spreadsheet programs read the UTF-8 right.
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(table.header)
+    yield "\ufeff" + writer.writerow([csv_safe(label) for label in table.header])
     for row in table.rows:
-        yield writer.writerow([csv_value(v) for v in row])
+        yield writer.writerow([csv_safe(csv_value(v)) for v in row])
 
 
 def csv_filename(scope: str, table: str, period: str) -> str:
@@ -155,7 +177,7 @@ def csv_response(table: Table, *, filename: str) -> StreamingHttpResponse:
         (line.encode("utf-8") for line in csv_lines(table)),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
 
 

@@ -1,11 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any, cast
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,14 +44,46 @@ from reports.tables import Cell, csv_filename, csv_response
 PAGE_SIZE = 100
 
 
+class MonthRefused(Exception):
+    """?month= is not a month, or not one a report covers."""
+
+    def __init__(self, form: MonthForm) -> None:
+        super().__init__(form.errors.as_text())
+        self.form = form
+
+
 def selected_month(request: HttpRequest) -> Month:
-    """The month in ?month=YYYY-MM, this month when there is none."""
+    """The month in ?month=YYYY-MM, this month when there is none.
+
+    Raises MonthRefused, which `month_view` answers with the month field and
+    its message, before any figure is read.
+    """
     if not request.GET.get("month"):
         return Month.current()
     form = MonthForm(request.GET)
     if not form.is_valid():
-        raise BadRequest(_("Give the month as year and month, e.g. 2026-11."))
+        raise MonthRefused(form)
     return form.cleaned_data["month"]
+
+
+def month_view[View: Callable[..., HttpResponseBase]](view: View) -> View:
+    """A report view of one month: a refused ?month= is a 400 page that asks
+    for the month again (the same page for a CSV or a chart, whose links are
+    opened by people too)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except MonthRefused as refused:
+            return render(
+                request,
+                "reports/month_refused.html",
+                {"month_form": refused.form},
+                status=400,
+            )
+
+    return cast(View, wrapper)
 
 
 def overview_for(user: User, month: Month) -> MonthOverview:
@@ -71,6 +110,7 @@ def department_for(user: User, code: str) -> Department:
 
 
 @require_GET
+@month_view
 def index(request: AuthenticatedRequest) -> HttpResponse:
     require_reports(request.user)
     month = selected_month(request)
@@ -89,6 +129,7 @@ def index(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
+@month_view
 def index_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     require_reports(request.user)
     month = selected_month(request)
@@ -98,6 +139,7 @@ def index_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
 
 
 @require_GET
+@month_view
 def index_chart(request: AuthenticatedRequest) -> HttpResponse:
     require_reports(request.user)
     month = selected_month(request)
@@ -115,6 +157,7 @@ def index_chart(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
+@month_view
 def department(request: AuthenticatedRequest, code: str) -> HttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
@@ -135,6 +178,7 @@ def department(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@month_view
 def department_csv(
     request: AuthenticatedRequest, code: str, table: str
 ) -> StreamingHttpResponse:
@@ -147,6 +191,7 @@ def department_csv(
 
 
 @require_GET
+@month_view
 def department_chart(request: AuthenticatedRequest, code: str) -> HttpResponse:
     dept = department_for(request.user, code)
     month = selected_month(request)
@@ -164,6 +209,7 @@ def department_chart(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@month_view
 def summary(request: AuthenticatedRequest) -> HttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     month = selected_month(request)
@@ -184,6 +230,7 @@ def summary(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @require_GET
+@month_view
 def summary_csv(request: AuthenticatedRequest) -> StreamingHttpResponse:
     require(request.user, VIEW_ALL_REPORTS)
     month = selected_month(request)

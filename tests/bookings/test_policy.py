@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -147,6 +147,30 @@ def test_too_far_ahead_says_how_far_is_allowed() -> None:
 
     assert message.startswith("You can book at most 14 days ahead (until March 24")
     assert message.endswith("this booking would start in 15 days.")
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (date(2026, 3, 9), "That day has already passed."),
+        (date(1, 1, 1), "That day has already passed."),
+        (date(2026, 3, 10), None),
+        (date(2026, 3, 24), None),  # the latest start's day: its times decide
+        (date(2026, 3, 25), "this booking would start in 15 days."),
+        (date(9999, 12, 31), "this booking would start in 2912374 days."),
+    ],
+)
+def test_a_day_outside_the_rules_is_refused_whatever_the_times(
+    day: date, expected: str | None
+) -> None:
+    found = policy.day_problems(policy.Rules.company(), day=day, tzinfo=BERLIN, now=NOW)
+
+    messages = [p.message for p in found]
+    if expected is None:
+        assert messages == []
+    else:
+        [message] = messages
+        assert message.endswith(expected)
 
 
 def test_a_site_with_shorter_bookings_refuses_a_longer_one(site: Site) -> None:

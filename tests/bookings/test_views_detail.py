@@ -89,6 +89,27 @@ def test_a_waiting_booking_is_refreshed_on_its_page(
     assert len(api_mock.calls) == 1
 
 
+@pytest.mark.parametrize(
+    ("reference", "name"),
+    [
+        ('cal"; filename="evil.html', "cal-filename-evil.html.ics"),
+        ("../../etc/passwd", "etc-passwd.ics"),
+        ("ref\r\nSet-Cookie: x=1", "ref-Set-Cookie-x-1.ics"),
+        ('"";', "booking-{pk}.ics"),
+    ],
+)
+def test_the_calendar_file_name_cannot_add_to_the_header(
+    mine: Client, booking: Booking, reference: str, name: str
+) -> None:
+    # References made by other tools reach the portal through the sync.
+    Booking.objects.filter(pk=booking.pk).update(external_id=reference)
+
+    response = mine.get(f"/bookings/{booking.pk}/calendar.ics")
+
+    expected = name.format(pk=booking.pk)
+    assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
+
+
 def test_the_calendar_file_downloads_in_the_sites_time_zone(
     mine: Client, booking: Booking
 ) -> None:

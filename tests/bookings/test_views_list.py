@@ -76,6 +76,34 @@ def test_the_past_is_paginated(mine: Client, employee: User) -> None:
     assert mine.get(LIST, {"page": "x"}).context["past"].number == 1
 
 
+@pytest.mark.parametrize(
+    "page",
+    ["9" * 30, str(2**63), "1" * 5_000, "1000001", "-5", "0", "²", "\x00", " ", "1e9"],
+)
+def test_a_page_number_no_history_reaches_shows_the_first_page(
+    mine: Client, employee: User, page: str
+) -> None:
+    make_booking(employee.employee, start=days(-2), status="COMPLETED")
+
+    response = mine.get(LIST, {"page": page})
+
+    assert response.status_code == 200
+    assert response.context["past"].number == 1
+    assert len(response.context["past"].bookings) == 1
+
+
+def test_a_page_past_the_last_says_so_and_links_to_the_newest(
+    mine: Client, employee: User
+) -> None:
+    make_booking(employee.employee, start=days(-2), status="COMPLETED")
+
+    html = mine.get(LIST, {"page": 3}).content.decode()
+
+    assert "There are no past bookings on page 3." in html
+    assert '<a href="?page=1">Go to the newest</a>' in html
+    assert "No past bookings yet." not in html
+
+
 @pytest.mark.parametrize("count", [2, 120])
 def test_queries_do_not_grow_with_the_number_of_bookings(
     mine: Client,

@@ -136,6 +136,12 @@ def test_the_empty_form_starts_at_the_home_site_tomorrow_and_shows_the_rules(
         ({"power_min": "lots"}, "power_min", "Enter a number."),
         ({"end": "08:10"}, "end", "this one would last 10 minutes."),
         ({"end": "07:00"}, "end", "The end must be after the start."),
+        ({"date": "0001-01-01"}, "date", "That day has already passed."),
+        ({"date": "0001-01-01", "start": "00:00"}, "date", "has already passed"),
+        ({"date": "9999-12-31"}, "date", "You can book at most 14 days ahead"),
+        ({"date": "9999-12-31", "end": "23:59"}, "date", "at most 14 days ahead"),
+        ({"date": "2026-12-0\x00"}, "date", "Enter a valid date."),
+        ({"power_min": "9" * 5_000}, "power_min", "less than or equal to 400"),
     ],
 )
 def test_each_field_is_checked_and_the_message_is_next_to_it(
@@ -186,6 +192,9 @@ def test_a_time_the_clocks_skip_is_refused(
     login: Callable[[User], Client], employee: User, site: Site
 ) -> None:
     # The next spring change in Berlin: 02:00-03:00 does not exist that night.
+    # The site lets it be booked, else the day alone would be refused first.
+    site.booking_max_days_ahead = 400
+    site.save()
     now = timezone.now().astimezone(BERLIN)
     day = next(
         d

@@ -310,6 +310,41 @@ BAD_ROWS = {
         ["bob@example.com,Bob,B,logistics,,e002,,,,,"],
         [(3, "department logistics is new, so it needs a department name")],
     ),
+    "over-long employee id": (
+        [f"bob@example.com,Bob,B,engineering,,e{'1' * 30},,,,,"],
+        [(3, "employee_id is 31 characters long; at most 30 are allowed")],
+    ),
+    "over-long customer and token ids": (
+        [f"bob@example.com,Bob,B,engineering,,e002,{'c' * 101},{'t' * 5000},,,"],
+        [
+            (3, "customer_id is 101 characters long; at most 100 are allowed"),
+            (3, "token_id is 5,000 characters long; at most 100 are allowed"),
+        ],
+    ),
+    "over-long e-mail and names": (
+        [f"{'b' * 245}@example.com,{'B' * 151},{'C' * 151},engineering,,e002,,,,,"],
+        [
+            (3, "email is 257 characters long; at most 254 are allowed"),
+            (3, "first_name is 151 characters long; at most 150 are allowed"),
+            (3, "last_name is 151 characters long; at most 150 are allowed"),
+        ],
+    ),
+    "over-long department and site": (
+        [f"bob@example.com,Bob,B,{'d' * 31},{'D' * 201},e002,,,,,{'S' * 201}"],
+        [
+            (3, "department_code is 31 characters long; at most 30 are allowed"),
+            (3, "department_name is 201 characters long; at most 200 are allowed"),
+            (3, "home_site is 201 characters long; at most 200 are allowed"),
+        ],
+    ),
+    "NUL characters": (
+        ["bob@example.com,Bob\x00,B,engineering,,e002,cust\x00,,employee\x00,,"],
+        [
+            (3, "first_name contains a NUL character"),
+            (3, "customer_id contains a NUL character"),
+            (3, "roles contains a NUL character"),
+        ],
+    ),
     "one department, two names": (
         [
             "bob@example.com,Bob,B,logistics,Logistics,e002,,,,,",
@@ -433,6 +468,59 @@ def test_unreadable_file_gets_a_clear_message(
     assert message in str(raised.value)
     assert str(FIXTURES / name) in str(raised.value)
     assert not User.objects.exists()
+
+
+def test_values_as_long_as_the_columns_allow_are_imported(
+    company: None, tmp_path: Path
+) -> None:
+    email = f"{'b' * 242}@example.com"  # 254 characters
+    path = write(
+        tmp_path,
+        f"{email},{'B' * 150},{'C' * 150},{'d' * 30},{'D' * 200},{'e' * 30},"
+        f"{'c' * 100},{'t' * 100},,,",
+    )
+
+    result, errors = import_staff(path.read_bytes())
+
+    assert errors == []
+    assert result is not None and result.created == [email]
+    employee = Employee.objects.get(employee_id="e" * 30)
+    assert (employee.customer_id, employee.token_id) == ("c" * 100, "t" * 100)
+    assert employee.department.name == "D" * 200
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf \r\n\n"])
+def test_a_file_of_only_a_byte_order_mark_is_empty(
+    company: None, tmp_path: Path, data: bytes
+) -> None:
+    path = tmp_path / "staff.csv"
+    path.write_bytes(data)
+
+    with pytest.raises(CommandError, match=r"The file is empty\."):
+        run(path)
+
+
+def test_a_field_longer_than_csv_reads_is_said_with_its_line(
+    company: None, tmp_path: Path
+) -> None:
+    huge = "x" * 131_073
+    path = write(tmp_path, GOOD_ROW, GOOD_ROW.replace("e001", "e002"), f"a,{huge}")
+
+    with pytest.raises(CommandError) as raised:
+        run(path)
+
+    assert str(raised.value) == (
+        f"{path}: line 4: a field is longer than 131,072 characters, far longer "
+        "than any column allows (or a quote is not closed)."
+    )
+    assert not User.objects.exists()
+
+
+def test_an_unclosed_quote_in_the_header_is_said_too(company: None) -> None:
+    data = ('"email' + "x" * 131_073 + "\n").encode()
+
+    with pytest.raises(ImportFileError, match=r"^line 1: a field is longer"):
+        import_staff(data)
 
 
 def test_wrong_encoding_tells_how_to_save_the_file(company: None) -> None:

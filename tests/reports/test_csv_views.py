@@ -10,6 +10,7 @@ from django.test import Client
 
 from bookings.models import Booking
 from portal.models import User
+from reports.tables import csv_safe
 from tests.reports.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +127,65 @@ def test_employee_gets_403_for_csv(
 ) -> None:
     url = "/reports/departments/engineering/employees.csv"
     assert login(employee).get(url).status_code == 403
+
+
+# --- cells a spreadsheet would run ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        (
+            '=HYPERLINK("http://evil.example","x")',
+            '\'=HYPERLINK("http://evil.example","x")',
+        ),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("+1-2", "'+1-2"),
+        ("-2+3", "'-2+3"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("-", "'-"),
+        ("-12.50", "-12.50"),
+        ("-3", "-3"),
+        ("12.50", "12.50"),
+        ("fleet-x-1", "fleet-x-1"),
+        ("a=b", "a=b"),
+        ("", ""),
+    ],
+)
+def test_a_cell_a_spreadsheet_would_run_is_written_as_text(
+    cell: str, written: str
+) -> None:
+    assert csv_safe(cell) == written
+
+
+def test_references_names_and_departments_cannot_run_in_a_spreadsheet(
+    login: Callable[[User], Client],
+    finance: User,
+    book: Callable[..., Booking],
+    make_person,
+    engineering,
+) -> None:
+    engineering.name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    engineering.save()
+    person = make_person("emp051", engineering, first_name="+1-2", last_name="x")
+    book(at("2026-03-02"), employee=person.employee, city="=1+1", price="12.50")
+    book(at("2026-03-03"), price="3.00", external_id='=HYPERLINK("http://e.x","y")')
+    client = login(finance)
+
+    summary = read(client.get("/reports/summary.csv?month=2026-03"))
+    departments = read(client.get("/reports/departments.csv?month=2026-03"))
+    employees = read(
+        client.get("/reports/departments/engineering/employees.csv?month=2026-03")
+    )
+    unattributed = read(client.get("/reports/unattributed.csv"))
+
+    assert summary[1][2:] == ["engineering", "'=1+1", "12.50"]
+    assert summary[2][1] == '\'=HYPERLINK("http://e.x","y")'
+    assert departments[1][0] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert employees[1][0] == "'+1-2 x"
+    assert unattributed[1][1] == '\'=HYPERLINK("http://e.x","y")'
+    every_cell = [
+        c for t in (summary, departments, employees, unattributed) for r in t for c in r
+    ]
+    assert not [c for c in every_cell if c[:1] in ("=", "+", "@")]

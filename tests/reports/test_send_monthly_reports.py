@@ -153,3 +153,9 @@ def test_default_month_is_the_previous_one(setup: None) -> None:
 def test_bad_month_is_refused(setup: None) -> None:
     with pytest.raises(CommandError):
         run("--month", "March")
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9998-12"])
+def test_a_month_no_report_covers_is_refused(setup: None, month: str) -> None:
+    with pytest.raises(CommandError, match="from 2000-01 to 2099-12"):
+        run("--month", month)

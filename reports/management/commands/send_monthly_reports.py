@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reports.emails import send_monthly_reports
-from reports.months import Month
+from reports.months import EARLIEST, LATEST, Month
 
 
 class Command(BaseCommand):
@@ -35,6 +35,8 @@ class Command(BaseCommand):
         )
         if month is None:
             raise CommandError("--month must look like 2026-11.")
+        if not month.reportable:
+            raise CommandError(f"--month must lie from {EARLIEST} to {LATEST}.")
 
         def log(line: str) -> None:
             if options["verbosity"] >= 2 or "FAILED" in line:
