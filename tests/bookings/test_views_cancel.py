@@ -41,7 +41,7 @@ def booking_of(employee: User, status: str) -> Booking:
         ("CONFIRMED", "may cost the operator's cancellation fee"),
         ("ATTENDING", "can no longer be cancelled: it is charging."),
         ("CANCELLED", "This booking is already cancelled."),
-        ("SUBMITTING", "still on its way to the booking service"),
+        ("SUBMITTING", "still being checked with the booking service"),
     ],
 )
 def test_the_terms_come_first(
