@@ -147,7 +147,7 @@ def take_in_late_booking(
     """
     with transaction.atomic():
         booking = (
-            Booking.objects.select_for_update()
+            Booking.objects.select_for_update(of=("self",))
             .select_related("visit", "employee__user", "site")
             .filter(pk=booking_id, status=BookingStatus.NOT_BOOKED, api_id=None)
             .first()
