@@ -125,7 +125,12 @@ class SearchForm(forms.Form):
             self.add_error(FIELD_OF_RULE[problem.rule], problem.message)
         if not self.errors:
             for problem in policy.count_problems(
-                self.employee, rules=rules, start=start_at, tzinfo=tzinfo, now=self.now
+                self.employee,
+                rules=rules,
+                start=start_at,
+                end=end_at,
+                tzinfo=tzinfo,
+                now=self.now,
             ):
                 self.add_error(None, problem.message)
         data["start_at"] = start_at

@@ -160,7 +160,7 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         return self.filter(status__in=UNFINISHED)
 
     def live(self) -> BookingQuerySet:
-        """Not ended: being sent, requested, pending, confirmed or charging."""
+        """Not ended: being checked, requested, pending, confirmed or charging."""
         return self.exclude(status__in=TERMINAL)
 
     def upcoming(self, now: datetime | None = None) -> BookingQuerySet:
@@ -176,6 +176,10 @@ class BookingQuerySet(models.QuerySet["Booking"]):
 
     def unattributed(self) -> BookingQuerySet:
         return self.filter(attribution=Booking.Attribution.NONE)
+
+    def made_here(self) -> BookingQuerySet:
+        """Bookings the portal created itself: the only ones it acts on."""
+        return self.filter(origin=Booking.Origin.PORTAL)
 
     def for_reception(self, user: User) -> BookingQuerySet:
         """The visitor bookings a receptionist handles (see Visit.visible_to)."""
@@ -320,6 +324,13 @@ class Booking(models.Model):
         related_name="+",
         db_index=False,
     )
+    # Set while the portal owes the API a cancellation it could not make yet
+    # (a window of a called-off visit, a booking the API made after the
+    # portal had given up on it): why the last attempt failed. The follow-up
+    # job tries again; an employee's own cancel that failed never sets it.
+    uncancelled_reason = models.CharField(
+        _("why it is not cancelled yet"), max_length=500, blank=True
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -343,10 +354,19 @@ class Booking(models.Model):
                 condition=Q(reservation_end__gt=models.F("reservation_start")),
                 name="booking_end_after_start",
             ),
-            # Only a booking still being sent may lack its API id.
+            # Only a booking being sent or checked, or given up as never
+            # made, may lack its API id.
             models.CheckConstraint(
-                condition=Q(api_id__isnull=False) | Q(status="SUBMITTING"),
+                condition=Q(api_id__isnull=False)
+                | Q(status__in=["SUBMITTING", "NOT_BOOKED"]),
                 name="booking_api_id_unless_submitting",
+            ),
+            # A visit's bookings are the ones reception made for it: a
+            # booking found on the account is never attached to a visit by a
+            # guess (same site, same day, overlapping time).
+            models.CheckConstraint(
+                condition=Q(visit__isnull=True) | Q(origin="portal"),
+                name="booking_visit_only_if_made_here",
             ),
         ]
         indexes = [
@@ -401,8 +421,14 @@ class Booking(models.Model):
         return self.status in TERMINAL
 
     @property
+    def made_here(self) -> bool:
+        return self.origin == Booking.Origin.PORTAL
+
+    @property
     def is_cancellable(self) -> bool:
-        return self.status in CANCELLABLE
+        """Whether the portal may cancel it: one it made, in a state the API
+        accepts. A booking found on the account is another tool's to cancel."""
+        return self.made_here and self.status in CANCELLABLE
 
     @property
     def cancellation_is_free(self) -> bool:

@@ -113,6 +113,11 @@ class PetitmondeError(Exception):
         return self.status is None or self.status >= 500
 
     @property
+    def timed_out(self) -> bool:
+        """No answer came within the timeouts (rather than a broken connection)."""
+        return isinstance(self.__cause__, requests.Timeout)
+
+    @property
     def rate_limited(self) -> bool:
         return self.status == 429
 

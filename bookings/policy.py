@@ -30,11 +30,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bookings.chargers import ChargerOffer
-from bookings.formatting import format_duration, format_money
+from bookings.formatting import format_duration, format_money, format_window
 from bookings.models import Booking
 from bookings.petitmonde import TokenStrategy
 from bookings.services import add_submitting
-from bookings.statuses import TERMINAL
+from bookings.statuses import TERMINAL, BookingStatus
 from portal.models import Employee, Site, User
 
 # Rule names, for tests and for telling which form field a problem belongs to.
@@ -43,6 +43,7 @@ NO_IDENTITY = "no_identity"
 LEAD = "lead"
 DURATION = "duration"
 HORIZON = "horizon"
+UNSETTLED = "unsettled"
 PER_DAY = "per_day"
 UPCOMING = "upcoming"
 CAP = "cap"
@@ -286,15 +287,44 @@ def count_problems(
     *,
     rules: Rules,
     start: datetime,
+    end: datetime,
     tzinfo: Any,
     now: datetime,
 ) -> list[Problem]:
-    """Bookings a day and upcoming bookings (cancelled and ended ones do not count)."""
+    """Bookings a day and upcoming bookings (cancelled and ended ones do not count).
+
+    A booking still being checked counts like any other (it may exist), and
+    one overlapping `start` to `end` refuses the booking on its own: until
+    the portal knows whether it was made, that time cannot be booked again.
+    """
     problems = []
     day = start.astimezone(tzinfo).date()
     mine = Booking.objects.for_employee(employee)
+    checking = mine.filter(
+        status=BookingStatus.SUBMITTING,
+        reservation_start__lt=end,
+        reservation_end__gt=start,
+    ).first()
+    if checking is not None:
+        problems.append(
+            Problem(
+                UNSETTLED,
+                _(
+                    "Your booking of %(window)s is still being checked with the "
+                    "booking service. You can book this time again once we know "
+                    "whether it was made, usually within a few minutes."
+                )
+                % {
+                    "window": format_window(
+                        checking.reservation_start,
+                        checking.reservation_end,
+                        checking.tzinfo,
+                    )
+                },
+            )
+        )
     same_day = mine.live().starting_between(*day_bounds(day, tzinfo)).count()
-    if same_day >= rules.max_per_day:
+    if same_day >= rules.max_per_day and checking is None:
         problems.append(
             Problem(
                 PER_DAY,
@@ -386,7 +416,7 @@ def cap_use(employee: Employee, *, start: datetime, tzinfo: Any) -> CapUse:
     """What counts against the cap in the month of `start` (local at the site).
 
     Ended bookings count with the API's final price (a fee, or nothing);
-    bookings not ended yet, including those still being sent, with their
+    bookings not ended yet, including those still being checked, with their
     estimate.
     """
     month, first, following = month_bounds(start.astimezone(tzinfo).date(), tzinfo)
@@ -435,7 +465,7 @@ def problems_for(
     tzinfo = site.tzinfo
     problems = window_problems(rules, start=start, end=end, tzinfo=tzinfo, now=now)
     problems += count_problems(
-        employee, rules=rules, start=start, tzinfo=tzinfo, now=now
+        employee, rules=rules, start=start, end=end, tzinfo=tzinfo, now=now
     )
     problems += cap_use(employee, start=start, tzinfo=tzinfo).problems(estimate)
     return problems

@@ -226,6 +226,8 @@ def visit_pass(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "visit": visit,
             "site": visit.site,
             "windows": windows,
+            # A called-off visit's windows the API has not cancelled yet.
+            "still_booked": [w for w in windows if w.is_live],
             "common": common_charger(windows),
             "instructions": INSTRUCTIONS,
             "label": request.GET.get("format") == "label",
@@ -263,7 +265,7 @@ def visit_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         Visit.objects.visible_to(request.user).select_related("site"), pk=pk
     )
     if request.method == "GET":
-        open_bookings = visit.bookings.filter(status__in=CANCELLABLE)
+        open_bookings = visit.bookings.made_here().filter(status__in=CANCELLABLE)
         return render(
             request,
             "reception/cancel.html",

@@ -2,10 +2,19 @@
 
 No database transaction is ever held open across an HTTP call. A new booking
 is first written locally as SUBMITTING (in a short transaction where the caller
-also checks its rules), then sent, then completed from the API's answer or
-removed. When the answer is ambiguous (timeout, dropped connection, 5xx), the
-booking is looked up by its external_id before anything is sent again (Part
-B3), so the portal never books twice and never keeps a booking the API lacks.
+also checks its rules), then sent, then completed from the API's answer.
+
+Only a clear refusal (a 4xx) proves that nothing was booked: the row is then
+removed. When the answer is ambiguous (timeout, dropped connection, 5xx, an
+unreadable answer), the booking is looked up by its external_id (Part B3).
+Found, it is adopted. Not found, nothing is proven yet: create is asynchronous
+(202) and a slow one may still land, so the row stays SUBMITTING ("being
+checked"), which the booking rules count, so that time cannot be booked again
+meanwhile. Once no create can still be on its way (`settle_after`), a look-up
+that still finds nothing gives the booking up: the row becomes NOT_BOOKED and
+keeps its external_id, so the reference is never reused, and a booking the API
+makes even later is recognised by the sync (bookings.followup) and adopted or
+cancelled, never left as a second one.
 """
 
 from __future__ import annotations
@@ -47,12 +56,24 @@ LONG_WAIT = timedelta(hours=1)
 
 
 class BookingFailed(Exception):
-    """Nothing was booked (or cancelled). `message` is for the person."""
+    """Nothing was booked (or cancelled). `message` is for the person.
 
-    def __init__(self, message: str, *, error: PetitmondeError | None = None) -> None:
+    `detail` says what happened without the advice on what to do next, for
+    callers that do the next step themselves (reception's calling off is
+    retried by the portal, so "please try again" would be wrong there).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: PetitmondeError | None = None,
+        detail: str = "",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.error = error
+        self.detail = detail or message
 
     @property
     def conflict(self) -> bool:
@@ -61,11 +82,30 @@ class BookingFailed(Exception):
 
 
 class BookingUncertain(Exception):
-    """The API could not tell us whether the booking exists; we will find out."""
+    """The API could not tell us whether the booking exists; we will find out.
 
-    def __init__(self, message: str) -> None:
+    `cause` is what went wrong, in words; `message` adds what the employee
+    should know next (reception words its own from `cause`).
+    """
+
+    def __init__(self, message: str, *, cause: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.cause = cause
+
+
+def what_happened(error: PetitmondeError) -> str:
+    """An unclear failure, as it happened: no answer, a broken connection,
+    the service's own error, or an answer we could not read."""
+    if error.status is None:
+        if error.timed_out:
+            return _("The booking service did not answer in time.")
+        return _("The connection to the booking service broke off without an answer.")
+    if error.status >= 500:
+        return _(
+            "The booking service reported an error of its own (HTTP %(status)d)."
+        ) % {"status": error.status}
+    return _("The booking service sent an answer the portal could not read.")
 
 
 def explain(error: PetitmondeError) -> str:
@@ -174,9 +214,10 @@ def send_booking(
 ) -> Booking:
     """Create a SUBMITTING booking in the API and record the true outcome.
 
-    Returns the booking as the API has it. Raises BookingFailed when nothing
-    was booked (the local row is gone), BookingUncertain when the API cannot
-    tell yet (the row stays SUBMITTING and `resolve_submitting` settles it).
+    Returns the booking as the API has it. Raises BookingFailed when the API
+    refused, so nothing was booked (the local row is gone), BookingUncertain
+    when the outcome is unknown (the row stays SUBMITTING, "being checked",
+    and `resolve_submitting` settles it once no create can still land).
     """
     assert booking.status == BookingStatus.SUBMITTING
     client = client or get_client()
@@ -187,17 +228,17 @@ def send_booking(
             booking.delete()
             raise BookingFailed(explain(error), error=error) from error
         logger.warning("Create of %s was ambiguous (%s); looking it up", booking, error)
-        return _settle(booking, client=client, error=error, sleep=sleep)
+        return _look_up(booking, client=client, cause=what_happened(error), sleep=sleep)
     record_remote(booking, remote)
     return booking
 
 
 def settle_after() -> timedelta:
-    """How old a booking still "being sent" must be before it may be settled.
+    """How old a booking still "being checked" must be before it may be given up.
 
     A younger one may still have its create on the way (connect and read
-    timeouts, then the second look-up): settling it then could drop a booking
-    the API is about to make.
+    timeouts, then the second look-up): giving it up then could drop a
+    booking the API is about to make.
     """
     return timedelta(
         seconds=settings.PETITMONDE_CONNECT_TIMEOUT
@@ -214,28 +255,66 @@ def is_settleable(booking: Booking, now: datetime | None = None) -> bool:
     )
 
 
-def _no_wait(seconds: float) -> None:
-    """No create is in flight any more for a settleable booking: no second wait."""
-
-
 def resolve_submitting(
     booking: Booking, *, client: PetitmondeClient | None = None
 ) -> Booking:
-    """Settle a booking whose create had no clear answer: adopt it or drop it.
+    """Settle a booking whose create had no clear answer: adopt it or give it up.
 
-    Only for bookings past `settle_after()`, whose create cannot still land,
-    so the look-up is not repeated after a pause.
+    Only for bookings past `settle_after()`, whose create cannot still be on
+    its way, so the look-up is not repeated after a pause. Raises
+    BookingUncertain when the API cannot be asked, BookingFailed when it has
+    no such booking: the row is then NOT_BOOKED (kept, with its reference).
     """
-    return _settle(booking, client=client or get_client(), error=None, sleep=_no_wait)
+    client = client or get_client()
+    try:
+        remote = find_by_external_id(booking, client=client)
+    except PetitmondeError as lookup_error:
+        logger.warning("Could not look %s up: %s", booking, lookup_error)
+        raise BookingUncertain(
+            _uncertain_message(what_happened(lookup_error)),
+            cause=what_happened(lookup_error),
+        ) from lookup_error
+    if remote is None:
+        logger.warning("Giving %s up: the API has no such booking", booking)
+        booking.status = BookingStatus.NOT_BOOKED
+        booking.save(update_fields=["status", "updated_at"])
+        raise BookingFailed(
+            _(
+                "The booking service has no record of it even now, so nothing "
+                "was booked and you can book again. Should it still turn up, the "
+                "portal keeps it only if you have booked nothing else for that "
+                "time, and otherwise cancels it at once."
+            )
+        )
+    record_remote(booking, remote)
+    return booking
 
 
-def _settle(
+def _uncertain_message(cause: str) -> str:
+    return (
+        cause
+        + " "
+        + _(
+            "We could not find out yet whether the booking was made. It shows "
+            "as “being checked” until we know, usually within a few minutes; "
+            "until then that time cannot be booked again, so nothing is booked "
+            "twice. If it was made, you get the confirmation e-mail."
+        )
+    )
+
+
+def _look_up(
     booking: Booking,
     *,
     client: PetitmondeClient,
-    error: PetitmondeError | None,
+    cause: str,
     sleep: Callable[[float], None],
 ) -> Booking:
+    """Right after an ambiguous create: adopt the booking if it is there already.
+
+    Not finding it proves nothing yet (the create may still land), so the row
+    stays SUBMITTING either way.
+    """
     try:
         remote = find_by_external_id(booking, client=client)
         if remote is None:
@@ -244,30 +323,37 @@ def _settle(
             remote = find_by_external_id(booking, client=client)
     except PetitmondeError as lookup_error:
         logger.warning("Could not look %s up: %s", booking, lookup_error)
-        raise BookingUncertain(
-            _(
-                "The booking service did not answer clearly, and we cannot check "
-                "yet whether the booking was made. It is shown as “being sent” "
-                "until we know; nothing will be booked twice."
-            )
-        ) from lookup_error
+        raise BookingUncertain(_uncertain_message(cause), cause=cause) from lookup_error
     if remote is None:
-        booking.delete()
-        raise BookingFailed(
-            _(
-                "The booking service did not answer in time and has no record of "
-                "this booking, so nothing was booked. Please try again."
-            ),
-            error=error,
-        )
+        raise BookingUncertain(_uncertain_message(cause), cause=cause)
     record_remote(booking, remote)
     return booking
+
+
+def same_window(booking: Booking, remote: RemoteBooking) -> bool:
+    """Whether the API's booking is for this booking's charger and window.
+
+    What the API leaves out cannot differ (undocumented fields are optional).
+    Times are compared to the second, the precision the API keeps.
+    """
+
+    def same(ours: datetime, theirs: datetime | None) -> bool:
+        return theirs is None or ours.replace(microsecond=0) == theirs.replace(
+            microsecond=0
+        )
+
+    return (
+        remote.evse_uid in (None, booking.evse_uid)
+        and same(booking.reservation_start, remote.reservation_start)
+        and same(booking.reservation_end, remote.reservation_end)
+    )
 
 
 def find_by_external_id(
     booking: Booking, *, client: PetitmondeClient
 ) -> RemoteBooking | None:
-    """The API's booking with this booking's external_id, made since we wrote it."""
+    """The API's booking with this booking's external_id and window, made since
+    we wrote it."""
     # A booking is always created before its window starts (the API wants 15
     # minutes' notice), so the window's start bounds the API's created_at even
     # when its clock runs ahead of ours (a sandbox whose clock was moved on).
@@ -277,26 +363,21 @@ def find_by_external_id(
         start=booking.created_at - LOOKUP_MARGIN,
         end=max(timezone.now() + LOOKUP_MARGIN, booking.reservation_start),
     )
+    # Another tool may have reused the reference; ours has our charger and
+    # our window, exactly: anything else is not ours to adopt.
     matches = [
         remote
         for remote in read.bookings
-        if remote.external_id == booking.external_id
-        and remote.evse_uid in (None, booking.evse_uid)
+        if remote.external_id == booking.external_id and same_window(booking, remote)
     ]
-    # Another tool may have reused the reference; ours has our window.
-    matches.sort(
-        key=lambda r: (
-            r.reservation_start != booking.reservation_start,
-            r.status == BookingStatus.CANCELLED,
-        )
-    )
+    matches.sort(key=lambda r: r.status == BookingStatus.CANCELLED)
     return matches[0] if matches else None
 
 
 def cancel_booking(
     *,
     booking: Booking,
-    by: User,
+    by: User | None,
     reason: str,
     client: PetitmondeClient | None = None,
 ) -> Booking:
@@ -304,10 +385,17 @@ def cancel_booking(
 
     Cancel is never blindly retried: after an unclear answer (or a refusal that
     may just mean someone else cancelled first), the booking is read back and
-    its true status recorded.
+    its true status recorded. Only bookings the portal made are cancelled.
     """
     if booking.status == BookingStatus.CANCELLED:
         return booking
+    if not booking.made_here:
+        raise BookingFailed(
+            _(
+                "This booking was made outside the portal, so the portal does "
+                "not cancel it; it can be cancelled where it was made."
+            )
+        )
     if not booking.is_cancellable or not booking.api_id:
         raise BookingFailed(
             _("This booking can no longer be cancelled: it is %(status)s.")
@@ -318,28 +406,56 @@ def cancel_booking(
         remote = client.cancel_booking(booking.api_id, reason=reason or None)
     except PetitmondeError as error:
         if not (error.ambiguous or error.status == 400):
-            raise BookingFailed(explain(error), error=error) from error
+            detail = _("The booking was not cancelled.") + " " + explain(error)
+            raise BookingFailed(detail, error=error) from error
+        cause = what_happened(error) if error.ambiguous else ""
         try:
             remote = client.get_booking(booking.api_id)
         except PetitmondeError as read_error:
+            detail = " ".join(
+                part
+                for part in (
+                    cause or _("The booking service refused to cancel it."),
+                    _(
+                        "We could not check afterwards whether it was cancelled; "
+                        "as far as we know the booking still stands."
+                    ),
+                )
+                if part
+            )
             raise BookingFailed(
-                _(
-                    "We could not reach the booking service to cancel. As far as "
-                    "we know the booking stands; please try again."
-                ),
+                detail + " " + _("Please try again in a few minutes."),
                 error=read_error,
+                detail=detail,
             ) from read_error
+        before = booking.status
         record_remote(booking, remote)
         if remote.status != BookingStatus.CANCELLED:
-            raise BookingFailed(
-                _("The booking was not cancelled: it is now %(status)s.")
-                % {"status": booking.get_status_display()},
-                error=error,
+            raise _not_cancelled(
+                booking, before=before, cause=cause, error=error
             ) from error
         return booking
     booking.cancelled_by = by
     record_remote(booking, remote)
     return booking
+
+
+def _not_cancelled(
+    booking: Booking, *, before: str, cause: str, error: PetitmondeError
+) -> BookingFailed:
+    """The booking read back after a failed cancel still stands: say how."""
+    status = {"status": booking.get_status_display()}
+    if booking.status == before:
+        # Nothing moved: a refusal then has a reason of its own to tell.
+        cause = cause or explain(error)
+        state = _("The booking was not cancelled: it is still %(status)s.") % status
+    else:
+        state = _("The booking was not cancelled: it is now %(status)s.") % status
+    detail = f"{cause} {state}" if cause else state
+    message = detail
+    if booking.is_cancellable:
+        message += " " + _("Please try again in a few minutes.")
+    return BookingFailed(message, error=error, detail=detail)
 
 
 @dataclass(frozen=True)

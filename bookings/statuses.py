@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 class BookingStatus(models.TextChoices):
     # Local only: the create request is on its way, or its outcome is being
     # checked. Never sent by the API.
-    SUBMITTING = "SUBMITTING", _("being sent")
+    SUBMITTING = "SUBMITTING", _("being checked")
     REQUESTED = "REQUESTED", _("requested")
     PENDING = "PENDING", _("waiting for the operator")
     CONFIRMED = "CONFIRMED", _("confirmed")
@@ -22,15 +22,23 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "CANCELLED", _("cancelled")
     EXPIRED = "EXPIRED", _("expired")
     NO_SHOW = "NO_SHOW", _("no-show")
+    # Local only: a create whose outcome stayed unknown, given up once no
+    # create could still be on its way and the API had no such booking. The
+    # row keeps its external_id, so that reference is never sent again and a
+    # booking the API makes after all is recognised (see bookings.followup).
+    NOT_BOOKED = "NOT_BOOKED", _("not booked")
 
 
-API_STATUSES = frozenset(s for s in BookingStatus if s != BookingStatus.SUBMITTING)
+# The statuses only the portal uses: never sent by the API, never reported.
+LOCAL_ONLY = frozenset({BookingStatus.SUBMITTING, BookingStatus.NOT_BOOKED})
+API_STATUSES = frozenset(s for s in BookingStatus if s not in LOCAL_ONLY)
 TERMINAL = frozenset(
     {
         BookingStatus.COMPLETED,
         BookingStatus.CANCELLED,
         BookingStatus.EXPIRED,
         BookingStatus.NO_SHOW,
+        BookingStatus.NOT_BOOKED,
     }
 )
 UNFINISHED = frozenset(
@@ -59,6 +67,7 @@ SYMBOLS: dict[str, str] = {
     BookingStatus.CANCELLED: "✕",
     BookingStatus.EXPIRED: "✕",
     BookingStatus.NO_SHOW: "✕",
+    BookingStatus.NOT_BOOKED: "✕",
 }
 # CSS class per status: the colour only repeats what word and symbol say.
 TONES: dict[str, str] = {
@@ -71,4 +80,5 @@ TONES: dict[str, str] = {
     BookingStatus.CANCELLED: "bad",
     BookingStatus.EXPIRED: "bad",
     BookingStatus.NO_SHOW: "bad",
+    BookingStatus.NOT_BOOKED: "bad",
 }

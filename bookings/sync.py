@@ -33,11 +33,19 @@ How it writes
 Who a booking belongs to
     A booking made through the portal keeps its employee or visit; one finance
     assigned by hand keeps that. Any other is attributed from its external_id
-    (department code and employee id both known; a visitor reference when
-    exactly one portal visit matches its charger and time), else it is
-    unattributed and waits for finance. A portal booking still being sent
-    (no API id yet) is recognised by its external_id and completed, never
-    duplicated.
+    when department code and employee id are both known, else it is
+    unattributed and waits for finance. A visitor reference is never enough:
+    `visitor-reception-…` says nothing about which visit, and "same site, same
+    day, overlapping time" is a guess that must not make a booking appear on
+    a pass, be cancelled with a visit or be charged to a host. Only reception
+    attaches bookings to visits, when it makes them.
+
+    A portal booking without an API id is recognised by the exact external_id
+    the portal generated and recorded for that charger and window, never by
+    the reference alone: one still being checked (SUBMITTING) is completed,
+    never duplicated; one the portal had given up on (NOT_BOOKED) is a late
+    arrival, adopted or cancelled at once by bookings.followup after the batch
+    is written (an API call, so outside its transaction).
 
 Two runs at once
     A lease (bookings.Lease) is held for the whole run and renewed before
@@ -61,16 +69,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from bookings import notify
 from bookings.external_ids import parse
-from bookings.models import Booking, HeldLease, Lease, SyncRun, Visit, remote_fields
+from bookings.followup import take_in_late_booking
+from bookings.models import Booking, HeldLease, Lease, SyncRun, remote_fields
 from bookings.petitmonde import PetitmondeClient, PetitmondeError, RemoteBooking
+from bookings.services import same_window
 from bookings.statuses import BookingStatus
 from bookings.window import read_window
 from portal.models import Department, Employee, SiteCharger
@@ -136,10 +147,14 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     unattributed: int = 0
+    # Bookings the API made for creates the portal had given up on: (the
+    # portal's row, the API's booking), to be taken in after the batch.
+    late: list[tuple[int, RemoteBooking]] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
         for name in ("fetched", "created", "updated", "unchanged", "unattributed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.late.extend(other.late)
 
 
 @dataclass
@@ -153,6 +168,10 @@ class SyncResult:
     complete: bool = True
     stopped: str = ""  # why the run stopped early, in words
     missing: int = 0  # unfinished bookings the API no longer knows
+    # Late arrivals (see Counts.late): kept, cancelled, cancel still owed.
+    late_adopted: int = 0
+    late_cancelled: int = 0
+    late_open: int = 0
 
 
 # --- attribution --------------------------------------------------------------
@@ -195,7 +214,11 @@ UNATTRIBUTED = Attribution()
 
 
 class Attributor:
-    """Attributes one batch of bookings from their external_ids (few queries)."""
+    """Attributes one batch of bookings from their external_ids (few queries).
+
+    Only employee references are attributed: a visitor reference names no
+    visit (see the module docstring), so it stays unattributed for finance.
+    """
 
     def __init__(self, directory: Directory, remotes: Sequence[RemoteBooking]):
         self.directory = directory
@@ -210,32 +233,11 @@ class Attributor:
             if people
             else {}
         )
-        self.visits = self._candidate_visits(
-            [r for r in remotes if (p := self.parsed[r.id]) and p.is_visitor]
-        )
-
-    def _candidate_visits(self, remotes: list[RemoteBooking]) -> list[Visit]:
-        starts = [r.reservation_start for r in remotes if r.reservation_start]
-        ends = [r.reservation_end for r in remotes if r.reservation_end]
-        sites = {
-            site
-            for r in remotes
-            if (site := self.directory.site_of_evse.get(r.evse_uid or "")) is not None
-        }
-        if not (starts and ends and sites):
-            return []
-        return list(
-            Visit.objects.filter(
-                site_id__in=sites, arrival__lt=max(ends), departure__gt=min(starts)
-            ).select_related("site")
-        )
 
     def attribute(self, remote: RemoteBooking) -> Attribution:
         ref = self.parsed[remote.id]
-        if ref is None:
+        if ref is None or ref.is_visitor:
             return UNATTRIBUTED
-        if ref.is_visitor:
-            return self._visit(remote, ref.day)
         department = self.directory.departments.get(ref.department)
         employee = self.employees.get(ref.employee_id)
         if department is None or employee is None:
@@ -244,28 +246,6 @@ class Attributor:
             Booking.Attribution.EXTERNAL_ID,
             employee_id=employee,
             department_id=department,
-        )
-
-    def _visit(self, remote: RemoteBooking, day: Any) -> Attribution:
-        site = self.directory.site_of_evse.get(remote.evse_uid or "")
-        start, end = remote.reservation_start, remote.reservation_end
-        if site is None or start is None or end is None:
-            return UNATTRIBUTED
-        matches = [
-            v
-            for v in self.visits
-            if v.site_id == site
-            and v.arrival < end
-            and v.departure > start
-            and timezone.localtime(v.arrival, v.site.tzinfo).date() == day
-        ]
-        if len(matches) != 1:
-            return UNATTRIBUTED
-        visit = matches[0]
-        return Attribution(
-            Booking.Attribution.EXTERNAL_ID,
-            visit_id=visit.pk,
-            department_id=visit.host_department_id,
         )
 
 
@@ -334,8 +314,8 @@ def upsert_batch(
             .filter(api_id__in=[r.id for r in remotes])
             .values(*COMPARED)
         }
-        # Portal bookings still being sent have no API id yet: their
-        # external_id finds them.
+        # Portal bookings being checked or given up have no API id: the exact
+        # external_id they recorded, for their charger and window, finds them.
         refs = [
             r.external_id for r in remotes if r.id not in existing and r.external_id
         ]
@@ -354,13 +334,18 @@ def upsert_batch(
             values = stored_values(remote)
             site = directory.site_of_evse.get(values.get("evse_uid", ""))
             row = existing.get(remote.id)
-            if row is None and remote.external_id in sending:
-                booking = sending.pop(remote.external_id)
+            ref = remote.external_id or ""
+            ours = sending.get(ref) if row is None else None
+            if ours is not None and same_window(ours, remote):
+                del sending[ref]
+                if ours.status == BookingStatus.NOT_BOOKED:
+                    counts.late.append((ours.pk, remote))
+                    continue
                 for name, value in values.items():
-                    setattr(booking, name, value)
-                booking.site_id = booking.site_id or site
-                booking.last_synced_at = now
-                adopted.append(booking)
+                    setattr(ours, name, value)
+                ours.site_id = ours.site_id or site
+                ours.last_synced_at = now
+                adopted.append(ours)
                 counts.updated += 1
                 continue
             if row is None:
@@ -392,6 +377,8 @@ def upsert_batch(
             return counts
         for booking in adopted:
             booking.save()
+            # The person was told they get this e-mail if it was made.
+            notify.booking_made(booking)
         if rows:
             _write_rows(rows, now=now)
     return counts
@@ -571,6 +558,10 @@ class BudgetedClient:
         self._check()
         return self.client.get_booking(booking_id)
 
+    def cancel_booking(self, booking_id: str, *, reason: str | None) -> RemoteBooking:
+        self._check()
+        return self.client.cancel_booking(booking_id, reason=reason)
+
 
 def month_start_utc(now: datetime) -> datetime:
     now = now.astimezone(UTC)
@@ -701,6 +692,7 @@ def _read_and_write(
             fresh, directory=directory, now=result.window_end, dry_run=dry_run
         )
         result.counts.add(counts)
+        _take_in_late(client, result, counts, dry_run, progress)
         result.complete &= read.complete
         local = timezone.localtime
         progress(
@@ -746,9 +738,36 @@ def _refresh_stragglers(
         fetched, directory=directory, now=result.window_end, dry_run=dry_run
     )
     result.counts.add(counts)
+    _take_in_late(client, result, counts, dry_run, progress)
     progress(
         f"{len(stragglers)} unfinished bookings from before the window: "
         f"{counts.updated} changed, {result.missing} unknown to the API"
+    )
+
+
+def _take_in_late(
+    client: BudgetedClient,
+    result: SyncResult,
+    counts: Counts,
+    dry_run: bool,
+    progress: Callable[[str], None],
+) -> None:
+    """Adopt or cancel the bookings the API made after the portal gave up."""
+    if dry_run or not counts.late:
+        return
+    outcomes = [
+        # The budgeted client has the two calls a cancel makes (cancel, get),
+        # each counted against the sync's share and renewing the lease.
+        take_in_late_booking(pk, remote, client=cast(PetitmondeClient, client))
+        for pk, remote in counts.late
+    ]
+    result.late_adopted += outcomes.count("adopted")
+    result.late_cancelled += outcomes.count("cancelled")
+    result.late_open += outcomes.count("cancel owed")
+    progress(
+        f"{len(outcomes)} bookings made after the portal had given up on them: "
+        f"{outcomes.count('adopted')} kept, {outcomes.count('cancelled')} "
+        f"cancelled, {outcomes.count('cancel owed')} still to cancel"
     )
 
 

@@ -89,10 +89,11 @@ def _search_url(search: str) -> str:
 
 
 def _bring_up_to_date(request: HttpRequest, bookings: list[Booking]) -> list[Booking]:
-    """Settle bookings stuck "being sent", refresh statuses due to move.
+    """Settle bookings stuck "being checked", refresh statuses due to move.
 
-    Returns the bookings that still exist (a create found never to have
-    happened removes its booking, and the person is told).
+    A booking the API has is adopted; one it still lacks once no create can
+    land is given up ("not booked", kept with its reference), and the person
+    is told. Returns the bookings that still exist.
     """
     now = timezone.now()
     for booking in bookings:
@@ -120,7 +121,7 @@ def _settle(request: HttpRequest, booking: Booking) -> None:
             + failure.message,
         )
     except BookingUncertain:
-        pass  # still "being sent"; the page says so
+        pass  # still "being checked"; the page says so
     else:
         notify.booking_made(booking)
 

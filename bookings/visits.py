@@ -65,6 +65,8 @@ Window = tuple[datetime, datetime]
 # every window's token must fit on the one-page pass: two weeks of a morning
 # and an afternoon window, or ten full days, is the most one visit books.
 MAX_WINDOWS = 10
+# How long after a failed cancel of a called-off visit's window it is tried again.
+CANCEL_RETRY_PAUSE = timedelta(minutes=1)
 _PLAN_SALT = "bookings.visit-plan"
 
 
@@ -321,7 +323,18 @@ def book_visit(
         except BookingUncertain as unclear:
             if len(bookings) == 1:
                 # Nothing to undo: it is booked or not, and is settled later.
-                return VisitBooked(visit, pending=unclear.message)
+                return VisitBooked(
+                    visit,
+                    pending=unclear.cause
+                    + " "
+                    + _(
+                        "We could not find out yet whether the charging was "
+                        "booked. The pass shows it as “being checked” until we "
+                        "know, usually within a few minutes, and then shows the "
+                        "token, or that nothing was booked. Nothing is booked "
+                        "twice."
+                    ),
+                )
             raise _undo(
                 visit,
                 made=made,
@@ -330,10 +343,11 @@ def book_visit(
                 client=client,
                 failed=window,
                 single=False,
-                reason=_(
-                    "The booking service did not answer clearly. If that window "
-                    "was booked after all, it will be cancelled as soon as the "
-                    "service answers."
+                reason=unclear.cause
+                + " "
+                + _(
+                    "If that window was booked after all, it will be cancelled "
+                    "as soon as the service answers."
                 ),
             ) from unclear
         made.append(booking)
@@ -465,41 +479,78 @@ class Cancelled:
 def cancel_visit(
     *, visit: Visit, by: User, client: PetitmondeClient | None = None
 ) -> Cancelled:
-    """Call the whole visit's charging off: cancel every window still open."""
+    """Call the whole visit's charging off: cancel every window still open.
+
+    A window the API does not cancel now stays booked, and the page says so
+    next to it; the visit stays called off, so the portal keeps trying
+    (`refresh_visit_bookings`, the follow-up job) until it is cancelled.
+    """
     if not visit.is_called_off:
         visit.cancelled_at = timezone.now()
         visit.cancellation_reason = _("Called off by reception")
         visit.save(update_fields=["cancelled_at", "cancellation_reason"])
-    open_bookings = visit.bookings.filter(status__in=CANCELLABLE).order_by(
-        "reservation_start"
+    open_bookings = (
+        visit.bookings.made_here()
+        .filter(status__in=CANCELLABLE)
+        .order_by("reservation_start")
     )
-    return _cancel(list(open_bookings), by=by, client=client)
+    return _cancel(list(open_bookings), by=by, client=client, owed=True)
 
 
 def cancel_window(
     *, booking: Booking, by: User, client: PetitmondeClient | None = None
 ) -> Cancelled:
     """Cancel one window of a visit (the visitor comes on fewer days)."""
-    return _cancel([booking], by=by, client=client)
+    return _cancel([booking], by=by, client=client, owed=False)
 
 
 def _cancel(
-    bookings: list[Booking], *, by: User, client: PetitmondeClient | None
+    bookings: list[Booking],
+    *,
+    by: User,
+    client: PetitmondeClient | None,
+    owed: bool,
 ) -> Cancelled:
+    """Cancel each booking; `owed`: one that fails is tried again later."""
     client = client or (get_client() if bookings else None)
     cancelled, failures = [], []
     for booking in bookings:
+        what = describe_window(
+            (booking.reservation_start, booking.reservation_end), booking.tzinfo
+        )
         try:
             cancel_booking(
                 booking=booking, by=by, reason="Cancelled by reception", client=client
             )
         except BookingFailed as failure:
-            failures.append(failure.message)
+            if owed and booking.is_cancellable:
+                _owe_cancel(booking, failure.detail)
+                failures.append(
+                    _(
+                        "%(window)s: %(reason)s The portal tries again every few "
+                        "minutes until it is cancelled."
+                    )
+                    % {"window": what, "reason": failure.detail}
+                )
+            else:
+                failures.append(
+                    _("%(window)s: %(reason)s")
+                    % {"window": what, "reason": failure.message}
+                )
         else:
+            _owe_cancel(booking, "")
             cancelled.append(booking)
     if cancelled and (visit := cancelled[0].visit) is not None:
         _tell_host(visit, template="visitor_cancelled", bookings=cancelled)
     return Cancelled(cancelled, failures)
+
+
+def _owe_cancel(booking: Booking, reason: str) -> None:
+    """Record why a cancellation the portal owes has not been made (or that
+    it has, with no reason)."""
+    if booking.uncancelled_reason != reason[:500]:
+        booking.uncancelled_reason = reason[:500]
+        booking.save(update_fields=["uncancelled_reason", "updated_at"])
 
 
 def refresh_visit_bookings(
@@ -527,15 +578,29 @@ def refresh_visit_bookings(
             try:
                 resolve_submitting(booking, client=client)
             except BookingFailed:
-                continue  # never made: the row is gone
+                # Given up (kept as "not booked"): a visit is booked in full
+                # or not at all, so it is called off, and a booking the API
+                # makes even later is cancelled at once (bookings.followup).
+                if visit is not None and not visit.is_called_off:
+                    visit.cancelled_at = timezone.now()
+                    visit.cancellation_reason = _(
+                        "The charging could not be booked: the booking service "
+                        "has no record of it."
+                    )
+                    visit.save(update_fields=["cancelled_at", "cancellation_reason"])
             except BookingUncertain:
                 kept.append(booking)
                 continue
-        if visit is not None and visit.is_called_off and booking.is_cancellable:
+        if (
+            visit is not None
+            and visit.is_called_off
+            and booking.is_cancellable
+            and not _tried_just_now(booking, now)
+        ):
             try:
                 cancel_booking(
                     booking=booking,
-                    by=visit.created_by or booking.requested_by,  # type: ignore[arg-type]
+                    by=visit.created_by or booking.requested_by,
                     reason="Visit could not be booked in full",
                     client=client,
                 )
@@ -543,8 +608,21 @@ def refresh_visit_bookings(
                 logger.warning(
                     "Could not cancel %s of a called-off visit: %s", booking, failure
                 )
+                if booking.is_cancellable:
+                    _owe_cancel(booking, failure.detail)
+            else:
+                _owe_cancel(booking, "")
         kept.append(booking)
     return kept
+
+
+def _tried_just_now(booking: Booking, now: datetime) -> bool:
+    """A cancel that failed moments ago is not sent again at once (the page
+    reception is sent to after calling off would repeat it at once)."""
+    return (
+        bool(booking.uncancelled_reason)
+        and now - booking.updated_at < CANCEL_RETRY_PAUSE
+    )
 
 
 def _tell_host(visit: Visit, *, template: str, bookings: Sequence[Booking]) -> None:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingQuerySet
-from bookings.statuses import TERMINAL, BookingStatus
+from bookings.statuses import LOCAL_ONLY, TERMINAL, BookingStatus
 from portal.models import Department, Employee
 from reports.months import Month, report_tz
 
@@ -48,8 +48,9 @@ REPEATED_NO_SHOWS = 2
 
 
 def reportable() -> BookingQuerySet:
-    """Bookings the API knows about: one still being sent is not counted yet."""
-    return Booking.objects.exclude(status=BookingStatus.SUBMITTING)
+    """Bookings the API knows about: one still being checked is not counted
+    yet, and one the portal gave up on as never made is not a booking."""
+    return Booking.objects.exclude(status__in=LOCAL_ONLY)
 
 
 def in_month(month: Month) -> Q:

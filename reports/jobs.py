@@ -300,7 +300,8 @@ register(
         arguments=_previous_month,
     )
 )
-# Bookings left "being sent" by an unclear answer, when no page settled them.
+# Bookings left "being checked" by an unclear answer, when no page settled them,
+# and cancellations the portal still owes.
 register(
     Job(
         "settle_bookings",

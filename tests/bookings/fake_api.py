@@ -42,6 +42,12 @@ class FakeApi:
             self._list,
         )
         mock.add_callback(responses.GET, BASE + "/usage", self._usage)
+        mock.add_callback(
+            responses.POST,
+            re.compile(re.escape(BASE) + r"/bookings/[^/]+/cancel$"),
+            self._cancel,
+        )
+        self.cancels: list[str] = []
 
     def client(self) -> PetitmondeClient:
         return PetitmondeClient(
@@ -115,6 +121,17 @@ class FakeApi:
         if booking_id not in self.bookings:
             return self._answer(request, 404, {"error": "Booking not found"})
         return self._answer(request, 200, self.bookings[booking_id])
+
+    def _cancel(self, request: PreparedRequest) -> Reply:
+        """Free while requested or pending, as the sandbox does."""
+        booking_id = urlsplit(request.url).path.split("/")[-2]
+        booking = self.bookings.get(booking_id)
+        if booking is None:
+            return self._answer(request, 404, {"error": "Booking not found"})
+        self.cancels.append(booking_id)
+        price = 0 if booking["status"] in ("REQUESTED", "PENDING") else 2.5
+        booking.update(status="CANCELLED", client_price=price)
+        return self._answer(request, 200, booking)
 
     def _usage(self, request: PreparedRequest) -> Reply:
         body = {

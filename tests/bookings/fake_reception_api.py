@@ -11,6 +11,7 @@ import copy
 import json
 import re
 import uuid
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,23 @@ class FakeVisitorApi:
         if failure is not None:
             return failure[0], {}, json.dumps({"error": failure[1]})
         return 202, {}, json.dumps(booking)
+
+    def created_answer(self, booking: Any) -> dict[str, Any]:
+        """What the API holds for a booking made before the test (a Booking)."""
+        answer = copy.deepcopy(AD_HOC)
+        answer.update(
+            id=booking.api_id,
+            external_id=booking.external_id,
+            location_id=booking.location_id,
+            evse_uid=booking.evse_uid,
+            reservation_start=booking.reservation_start.astimezone(UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
+            reservation_end=booking.reservation_end.astimezone(UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            ),
+        )
+        return answer
 
     def cancel(self, request: PreparedRequest) -> Answer:
         booking_id = str(request.url).split("/bookings/")[1].split("/")[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -12,9 +13,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from bookings.followup import settle_open_bookings
+from bookings.followup import settle_open_bookings, take_in_late_booking
 from bookings.models import Booking
-from bookings.petitmonde import PetitmondeClient
+from bookings.petitmonde import PetitmondeClient, RemoteBooking
 from bookings.statuses import BookingStatus
 from portal.models import Site, User
 from tests.bookings.factories import make_booking, remote_of
@@ -56,18 +57,22 @@ def test_booking_the_api_made_is_adopted_and_its_owner_told(
     assert [m.to for m in mail.outbox] == [[employee.email]]
 
 
-def test_booking_the_api_never_made_is_dropped_after_one_look(
+def test_booking_the_api_never_made_is_given_up_after_one_look(
     api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
 ) -> None:
-    being_sent(employee, age=timedelta(minutes=3))
+    booking = being_sent(employee, age=timedelta(minutes=3))
     api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
 
     result = settle_open_bookings(client=api)
 
     assert result.dropped == 1
-    assert not Booking.objects.exists()
-    # No create can still land that old: the second, delayed look is skipped.
-    assert len(api_mock.calls) == 2  # two looks, no pause between them
+    # Kept as "not booked", holding its reference: never sent again, and
+    # recognised should the API make it after all.
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.NOT_BOOKED
+    assert booking.api_id is None
+    # No create can still land that old: one look, no second one after a pause.
+    assert len(api_mock.calls) == 1
 
 
 def test_booking_still_in_flight_is_left_alone(
@@ -130,3 +135,161 @@ def test_command_dry_run_lists_and_changes_nothing(employee: User) -> None:
     assert "Would settle 1 booking(s)" in out.getvalue()
     assert booking.external_id in out.getvalue()
     assert Booking.objects.get().status == BookingStatus.SUBMITTING
+
+
+# --- bookings the API made after the portal had given up ---------------------------
+
+
+def given_up(employee: User, **fields: Any) -> Booking:
+    return make_booking(
+        employee.employee, status=BookingStatus.NOT_BOOKED, api_id=None, **fields
+    )
+
+
+def late(booking: Booking, **changes: Any) -> RemoteBooking:
+    return RemoteBooking.from_api(
+        remote_of(booking, id="made-late", status="PENDING") | changes
+    )
+
+
+def test_a_late_booking_with_nothing_else_for_its_time_is_kept_and_its_owner_told(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    employee: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    booking = given_up(employee)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = take_in_late_booking(booking.pk, late(booking), client=api)
+
+    assert outcome == "adopted"
+    booking.refresh_from_db()
+    assert (booking.api_id, booking.status) == ("made-late", BookingStatus.PENDING)
+    assert [m.to for m in mail.outbox] == [[employee.email]]
+    assert not api_mock.calls  # nothing to cancel
+
+
+def test_a_late_booking_when_the_person_booked_again_is_cancelled_at_once(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    employee: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    booking = given_up(employee, start=start)
+    make_booking(employee.employee, start=start + timedelta(hours=3))  # the retry
+    api_mock.post(
+        f"{BASE_URL}/bookings/made-late/cancel",
+        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = take_in_late_booking(booking.pk, late(booking), client=api)
+
+    assert outcome == "cancelled"
+    booking.refresh_from_db()
+    assert (booking.api_id, booking.status) == ("made-late", BookingStatus.CANCELLED)
+    assert booking.client_price == 0  # free: it was still waiting for the operator
+    assert booking.uncancelled_reason == ""
+    (cancel,) = api_mock.calls
+    assert json.loads(cancel.request.body) == {
+        "reason": "Made after the portal had given up on it"
+    }
+    assert mail.outbox == []  # the person never had it
+
+
+def test_a_late_booking_overlapping_another_is_cancelled_even_if_more_are_allowed(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    employee: User,
+    settings: Any,
+) -> None:
+    settings.BOOKING_MAX_PER_DAY = 3
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    booking = given_up(employee, start=start)
+    make_booking(employee.employee, start=start + timedelta(hours=1))
+    api_mock.post(
+        f"{BASE_URL}/bookings/made-late/cancel",
+        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
+    )
+
+    assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancelled"
+
+
+def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
+) -> None:
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    booking = given_up(employee, start=start)
+    make_booking(employee.employee, start=start + timedelta(hours=3))
+    api_mock.post(
+        f"{BASE_URL}/bookings/made-late/cancel",
+        json={"error": "Service unavailable"},
+        status=503,
+    )
+    api_mock.get(
+        f"{BASE_URL}/bookings/made-late",
+        json=remote_of(booking, id="made-late", status="PENDING"),
+    )
+
+    assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancel owed"
+
+    booking.refresh_from_db()
+    assert (booking.api_id, booking.status) == ("made-late", BookingStatus.PENDING)
+    assert "HTTP 503" in booking.uncancelled_reason
+    assert "still waiting for the operator" in booking.uncancelled_reason
+
+    # The follow-up job makes the cancellation it still owes.
+    api_mock.replace(
+        responses.POST,
+        f"{BASE_URL}/bookings/made-late/cancel",
+        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
+    )
+    result = settle_open_bookings(client=api)
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.uncancelled_reason == ""
+    assert result.cancels_owed == 0
+
+
+def test_a_late_booking_of_a_visit_is_cancelled_at_once(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    site: Site,
+    employee: User,
+    receptionist: User,
+) -> None:
+    visit = make_visit(
+        site=site,
+        host=employee,
+        created_by=receptionist,
+        status=BookingStatus.NOT_BOOKED,
+    )
+    visit.cancelled_at = timezone.now()
+    visit.save()
+    booking = visit.bookings.get()
+    Booking.objects.filter(pk=booking.pk).update(api_id=None)
+    booking.refresh_from_db()
+    api_mock.post(
+        f"{BASE_URL}/bookings/made-late/cancel",
+        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
+    )
+
+    assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancelled"
+    assert Booking.objects.get().status == BookingStatus.CANCELLED
+
+
+def test_a_late_booking_already_ended_is_recorded_as_it_is(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
+) -> None:
+    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    booking = given_up(employee, start=start)
+    make_booking(employee.employee, start=start + timedelta(hours=3))
+    rejected = late(booking, status="CANCELLED", cancellation_reason="Rejected by CPO")
+
+    assert take_in_late_booking(booking.pk, rejected, client=api) == "adopted"
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert not api_mock.calls

@@ -190,6 +190,7 @@ def counts(employee: User, start: datetime) -> list[policy.Problem]:
         employee.employee,
         rules=policy.Rules.company(),
         start=start,
+        end=start + timedelta(hours=1),
         tzinfo=BERLIN,
         now=NOW,
     )

@@ -551,3 +551,44 @@ def test_a_late_evening_form_does_not_start_a_visit_over_two_days(
     initial = initial_visit(receptionist, now=late)
     assert initial["arrival"] == "2027-05-04T23:15"
     assert initial["departure"] == "2027-05-04T23:59"
+
+
+def test_calling_off_hit_by_a_server_error_shows_the_window_as_not_cancelled(
+    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    booking = visit.bookings.get()
+    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    api.cancel_failure = (503, "Service unavailable")
+
+    response = desk.post(
+        reverse("reception:cancel_visit", args=[visit.pk]), follow=True
+    )
+
+    page = response.content.decode()
+    assert "reported an error of its own (HTTP 503)" in page
+    assert "The booking was not cancelled: it is still confirmed." in page
+    assert "Not cancelled yet:" in page
+    assert "The portal tries again every few minutes" in page
+    assert "Being called off:" in page
+    # Not "called off" beside a window that still stands.
+    assert "Called off by reception" not in page
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+
+    day = desk.get(DAY).content.decode()
+    assert "Not cancelled yet:" in day
+    assert "Called off by reception" not in day
+
+    assert api.cancelled == []
+    # A minute later, once the service cancels it, the visit reads as called off.
+    api.cancel_failure = None
+    Booking.objects.filter(pk=booking.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=2)
+    )
+    page = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert "Called off:" in page
+    assert "Called off by reception" in page
+    assert "Not cancelled yet" not in page

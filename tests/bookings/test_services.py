@@ -221,19 +221,75 @@ def test_ambiguous_create_that_did_book_is_adopted_not_resent(
     assert "to_date=" in lookup.url
 
 
-def test_ambiguous_create_that_did_not_book_is_dropped_after_a_second_look(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+@pytest.mark.parametrize(
+    ("failure", "cause"),
+    [
+        ({"body": requests.ReadTimeout()}, "did not answer in time."),
+        (
+            {"body": requests.ConnectionError("reset by peer")},
+            "broke off without an answer.",
+        ),
+        (
+            {"json": {"error": "Internal error"}, "status": 500},
+            "reported an error of its own (HTTP 500).",
+        ),
+        (
+            {"json": {"error": "Bad gateway"}, "status": 502},
+            "reported an error of its own (HTTP 502).",
+        ),
+        (
+            {"json": {"error": "Unavailable"}, "status": 503},
+            "reported an error of its own (HTTP 503).",
+        ),
+    ],
+)
+def test_ambiguous_create_not_found_stays_being_checked_and_says_what_happened(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    submitting: Booking,
+    failure: dict[str, Any],
+    cause: str,
 ) -> None:
-    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    # Create is asynchronous (202): a booking not found right after an unclear
+    # answer may still be made, so nothing is concluded yet.
+    api_mock.post(f"{BASE_URL}/bookings", **failure)
     api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
     slept: list[float] = []
 
-    with pytest.raises(BookingFailed, match="nothing was booked"):
+    with pytest.raises(BookingUncertain) as unclear:
         services.send_booking(submitting, client=api, sleep=slept.append)
 
-    assert not Booking.objects.exists()
+    message = unclear.value.message
+    assert message.startswith("The ")
+    assert cause in message.split(".")[0] + "."
+    assert "“being checked”" in message
+    assert "nothing is booked twice" in message
+    assert "nothing was booked" not in message
+    if failure.get("status"):
+        assert "did not answer in time" not in message
+    booking = Booking.objects.get()
+    assert booking.status == BookingStatus.SUBMITTING
+    assert booking.get_status_display() == "being checked"
     assert slept == [2.0]
     assert sum(c.request.method == "GET" for c in api_mock.calls) == 2
+    assert sum(c.request.method == "POST" for c in api_mock.calls) == 1
+
+
+def test_booking_not_found_once_no_create_can_land_is_given_up_and_kept(
+    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+) -> None:
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
+
+    with pytest.raises(BookingFailed, match="nothing was booked"):
+        services.resolve_submitting(submitting, client=api)
+
+    # Kept with its reference, so the reference is never sent again and a
+    # booking the API still makes is recognised as this one.
+    booking = Booking.objects.get()
+    assert booking.status == BookingStatus.NOT_BOOKED
+    assert booking.external_id == "engineering-emp042-20260210"
+    assert booking.is_final and not booking.is_cancellable
+    assert sum(c.request.method == "GET" for c in api_mock.calls) == 1
 
 
 def test_booking_found_on_the_second_look_is_adopted(
@@ -248,16 +304,33 @@ def test_booking_found_on_the_second_look_is_adopted(
     assert Booking.objects.get().api_id == API_ID
 
 
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        {"evse_uid": "DE*ION*E789012*1"},  # another charger
+        {"reservation_start": _iso(START + timedelta(hours=1))},  # another time
+        {"reservation_end": _iso(START + timedelta(hours=3))},
+    ],
+)
 def test_reference_reused_by_another_tool_does_not_fool_the_lookup(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, submitting: Booking
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    submitting: Booking,
+    elsewhere: dict[str, str],
 ) -> None:
     api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
-    elsewhere = remote(id="not-ours", evse_uid="DE*ION*E789012*1")
-    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": [elsewhere]})
+    not_ours = remote(id="not-ours", **elsewhere)
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": [not_ours]})
+
+    with pytest.raises(BookingUncertain):
+        services.send_booking(submitting, client=api, sleep=no_sleep)
+    booking = Booking.objects.get()
+    assert (booking.api_id, booking.status) == (None, BookingStatus.SUBMITTING)
 
     with pytest.raises(BookingFailed):
-        services.send_booking(submitting, client=api, sleep=no_sleep)
-    assert not Booking.objects.exists()
+        services.resolve_submitting(booking, client=api)
+    booking.refresh_from_db()
+    assert (booking.api_id, booking.status) == (None, BookingStatus.NOT_BOOKED)
 
 
 def test_unanswerable_create_stays_submitting_until_resolved(
@@ -370,10 +443,62 @@ def test_cancel_with_api_down_leaves_the_booking_as_it_was(
     api_mock.post(f"{BASE_URL}/bookings/{API_ID}/cancel", body=requests.ReadTimeout())
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", body=requests.ConnectionError("down"))
 
-    with pytest.raises(BookingFailed, match="As far as we know the booking stands"):
+    with pytest.raises(BookingFailed) as failed:
         services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
 
+    assert failed.value.message == (
+        "The booking service did not answer in time. We could not check "
+        "afterwards whether it was cancelled; as far as we know the booking "
+        "still stands. Please try again in a few minutes."
+    )
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_cancel_hit_by_a_server_error_says_the_booking_still_stands(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+    status: int,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel", json={"error": "x"}, status=status
+    )
+    api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CONFIRMED"))
+
+    with pytest.raises(BookingFailed) as failed:
+        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+
+    # Not "it is now confirmed": it was confirmed before and nothing moved.
+    assert failed.value.message == (
+        f"The booking service reported an error of its own (HTTP {status}). "
+        "The booking was not cancelled: it is still confirmed. "
+        "Please try again in a few minutes."
+    )
+    assert failed.value.detail == (
+        f"The booking service reported an error of its own (HTTP {status}). "
+        "The booking was not cancelled: it is still confirmed."
+    )
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    assert sum(c.request.method == "POST" for c in api_mock.calls) == 1
+
+
+def test_a_booking_made_outside_the_portal_is_not_cancelled(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    confirmed.origin = Booking.Origin.API
+    confirmed.attribution = Booking.Attribution.EXTERNAL_ID
+    confirmed.save()
+
+    with pytest.raises(BookingFailed, match="made outside the portal"):
+        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+
+    assert not confirmed.is_cancellable
+    assert not api_mock.calls
 
 
 def test_booking_that_ended_is_not_sent_to_cancel(

@@ -119,9 +119,13 @@ def test_non_conforming_or_unknown_references_stay_unattributed(
     assert result.counts.unattributed == 1
 
 
-def test_a_visitor_reference_matching_one_portal_visit_is_charged_to_the_host(
+def test_a_visitor_reference_is_never_attached_to_a_portal_visit(
     api: FakeApi, employee: User, site: Site, engineering: Department
 ) -> None:
+    # Another tool's (or the demo history's) visitor booking at the same site,
+    # the same day and an overlapping time as a visit reception booked: that
+    # is a guess, and a guess must not put it on the pass, cancel it with the
+    # visit or charge the host.
     start = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     visit = Visit.objects.create(
         site=site,
@@ -136,12 +140,41 @@ def test_a_visitor_reference_matching_one_portal_visit_is_charged_to_the_host(
         external_id="visitor-reception-20260310",
         reservation_start=start,
         evse_uid="DE*ENB*E700102*1",  # the site's visitor charger
+        status="CONFIRMED",
     )
-    run(api)
+    result = run(api)
     booking = Booking.objects.get()
-    assert booking.visit == visit
-    assert booking.department == engineering
-    assert booking.employee is None
+    assert booking.visit is None
+    assert booking.department is None
+    assert booking.attribution == Booking.Attribution.NONE
+    assert result.counts.unattributed == 1
+    assert list(Booking.objects.unattributed()) == [booking]  # waits for finance
+    assert not visit.bookings.exists()
+
+
+def test_a_synced_booking_cannot_be_attached_to_a_visit(
+    site: Site, employee: User, engineering: Department
+) -> None:
+    from django.db import IntegrityError, transaction
+
+    visit = Visit.objects.create(
+        site=site,
+        host=employee.employee,
+        host_department=engineering,
+        arrival=NOW,
+        departure=NOW + timedelta(hours=2),
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Booking.objects.create(
+            api_id="found",
+            origin=Booking.Origin.API,
+            visit=visit,
+            location_id="L",
+            evse_uid="E",
+            reservation_start=NOW,
+            reservation_end=NOW + timedelta(hours=1),
+            status="CONFIRMED",
+        )
 
 
 def test_a_second_run_changes_nothing(api: FakeApi, employee: User) -> None:
@@ -230,27 +263,111 @@ def test_a_portal_booking_keeps_its_employee(
     assert mine.estimated_price == Decimal("11.00")
 
 
+def portal_row(
+    employee: User, ref: str, remote: dict[str, Any], **fields: Any
+) -> Booking:
+    """The portal's own booking without an API id, for `remote`'s window."""
+    values: dict[str, Any] = {
+        "origin": Booking.Origin.PORTAL,
+        "attribution": Booking.Attribution.PORTAL,
+        "employee": employee.employee,
+        "department": employee.employee.department,
+        "site": employee.employee.home_site,
+        "external_id": ref,
+        "location_id": "DE-ENB-E700101",
+        "evse_uid": remote["evse_uid"],
+        "reservation_start": datetime.fromisoformat(remote["reservation_start"]),
+        "reservation_end": datetime.fromisoformat(remote["reservation_end"]),
+        "token_strategy": "driver_token",
+    }
+    return Booking.objects.create(**(values | fields))
+
+
 def test_a_portal_booking_still_being_sent_is_completed_not_duplicated(
-    api: FakeApi, employee: User
+    api: FakeApi, employee: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     ref = "engineering-emp042-20260321"
     remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
-    sending = Booking.objects.create(
-        origin=Booking.Origin.PORTAL,
-        attribution=Booking.Attribution.PORTAL,
-        employee=employee.employee,
-        department=employee.employee.department,
-        external_id=ref,
-        location_id="DE-ENB-E700101",
-        evse_uid="DE*ENB*E700101*1",
-        reservation_start=NOW,
-        reservation_end=NOW + timedelta(hours=1),
-    )
-    run(api)
+    sending = portal_row(employee, ref, remote)
+    with django_capture_on_commit_callbacks(execute=True):
+        run(api)
     assert Booking.objects.count() == 1
     sending.refresh_from_db()
     assert sending.api_id == remote["id"]
     assert sending.status == "PENDING"
+    # The person was told they would get the confirmation if it was made.
+    from django.core import mail
+
+    assert [m.to for m in mail.outbox] == [[employee.email]]
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        {"evse_uid": "DE*ENB*E700101*2"},
+        {"reservation_start": NOW + timedelta(hours=2)},
+    ],
+)
+def test_a_booking_with_our_reference_for_another_window_is_not_taken_for_ours(
+    api: FakeApi, employee: User, elsewhere: dict[str, Any]
+) -> None:
+    ref = "engineering-emp042-20260321"
+    remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
+    ours = portal_row(employee, ref, dict(remote))
+    if "reservation_start" in elsewhere:
+        start = elsewhere["reservation_start"]
+        remote["reservation_start"] = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        remote["reservation_end"] = (start + timedelta(hours=2)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+    else:
+        remote.update(elsewhere)
+    run(api)
+    ours.refresh_from_db()
+    assert (ours.api_id, ours.status) == (None, "SUBMITTING")
+    other = Booking.objects.get(api_id=remote["id"])
+    assert other.origin == Booking.Origin.API
+    assert not other.is_cancellable  # not the portal's: it never acts on it
+
+
+def test_a_booking_made_after_the_portal_gave_up_is_adopted_when_nothing_else_stands(
+    api: FakeApi, employee: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    ref = "engineering-emp042-20260321"
+    remote = api.add(days_ago(0.1), status="REQUESTED", external_id=ref)
+    given_up = portal_row(employee, ref, remote, status="NOT_BOOKED")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = run(api)
+    assert Booking.objects.count() == 1  # never a second row for it
+    given_up.refresh_from_db()
+    assert (given_up.api_id, given_up.status) == (remote["id"], "REQUESTED")
+    assert given_up.origin == Booking.Origin.PORTAL
+    assert (result.late_adopted, result.late_cancelled) == (1, 0)
+    from django.core import mail
+
+    assert [m.to for m in mail.outbox] == [[employee.email]]
+    assert run(api, now=NOW + timedelta(minutes=5)).counts.unchanged == 1
+
+
+def test_a_booking_made_after_the_portal_gave_up_is_cancelled_when_rebooked(
+    api: FakeApi, employee: User
+) -> None:
+    ref = "engineering-emp042-20260321"
+    remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
+    given_up = portal_row(employee, ref, remote, status="NOT_BOOKED")
+    # The person booked again after being told nothing was booked.
+    retry = api.add(days_ago(0.05), status="CONFIRMED", external_id=ref + "-2")
+    portal_row(employee, ref + "-2", retry, api_id=retry["id"], status="CONFIRMED")
+
+    result = run(api)
+
+    given_up.refresh_from_db()
+    assert (given_up.api_id, given_up.status) == (remote["id"], "CANCELLED")
+    assert api.bookings[remote["id"]]["status"] == "CANCELLED"
+    assert api.cancels == [remote["id"]]
+    assert (result.late_adopted, result.late_cancelled) == (0, 1)
+    assert Booking.objects.count() == 2
+    assert Booking.objects.live().count() == 1  # one a day, as the rule says
 
 
 def test_finance_assignment_survives_later_syncs(

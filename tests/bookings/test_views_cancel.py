@@ -41,7 +41,7 @@ def booking_of(employee: User, status: str) -> Booking:
         ("CONFIRMED", "may cost the operator's cancellation fee"),
         ("ATTENDING", "can no longer be cancelled: it is charging."),
         ("CANCELLED", "This booking is already cancelled."),
-        ("SUBMITTING", "still on its way to the booking service"),
+        ("SUBMITTING", "still being checked with the booking service"),
     ],
 )
 def test_the_terms_come_first(
@@ -167,6 +167,51 @@ def test_a_booking_that_started_meanwhile_is_not_cancelled_and_says_why(
         response.content.decode()
     )
     assert Booking.objects.get().status == "ATTENDING"
+
+
+def test_a_cancel_hit_by_a_server_error_says_the_booking_still_stands(
+    mine: Client, employee: User, api_mock: responses.RequestsMock
+) -> None:
+    booking = booking_of(employee, "CONFIRMED")
+    api_mock.post(
+        f"{BASE_URL}/bookings/{booking.api_id}/cancel",
+        json={"error": "Service unavailable"},
+        status=503,
+    )
+    api_mock.get(
+        f"{BASE_URL}/bookings/{booking.api_id}",
+        json=remote_of(booking, status="CONFIRMED"),
+    )
+
+    response = mine.post(f"/bookings/{booking.pk}/cancel/confirm/", follow=True)
+
+    page = response.content.decode()
+    assert (
+        "The booking service reported an error of its own (HTTP 503). The booking "
+        "was not cancelled: it is still confirmed. Please try again in a few minutes."
+    ) in page
+    assert "it is now confirmed" not in page
+    assert "Cancel this booking…" in page  # it can be tried again
+    assert Booking.objects.get().status == "CONFIRMED"
+
+
+def test_a_booking_made_outside_the_portal_offers_no_cancel(
+    mine: Client, employee: User, api_mock: responses.RequestsMock
+) -> None:
+    booking = booking_of(employee, "CONFIRMED")
+    Booking.objects.filter(pk=booking.pk).update(
+        origin=Booking.Origin.API, attribution=Booking.Attribution.EXTERNAL_ID
+    )
+
+    page = mine.get(f"/bookings/{booking.pk}/").content.decode()
+    assert "made outside the portal" in page
+    assert "Cancel this booking…" not in page
+    terms = mine.get(f"/bookings/{booking.pk}/cancel/").content.decode()
+    assert "Why are you cancelling?" not in terms
+
+    mine.post(f"/bookings/{booking.pk}/cancel/confirm/", follow=True)
+    assert not api_mock.calls
+    assert Booking.objects.get().status == "CONFIRMED"
 
 
 def test_a_cancel_the_api_refuses_is_explained(

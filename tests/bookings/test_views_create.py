@@ -249,22 +249,70 @@ def test_a_booking_made_despite_an_error_is_adopted(
     assert len(mail.outbox) == 1
 
 
-def test_a_timeout_with_no_booking_found_says_nothing_was_booked(
-    booker: Client, offer: ChargerOffer, api_mock: responses.RequestsMock
+@pytest.mark.parametrize(
+    ("failure", "cause"),
+    [
+        ({"body": requests.ReadTimeout()}, "did not answer in time"),
+        ({"json": {"error": "x"}, "status": 500}, "reported an error of its own"),
+        ({"json": {"error": "x"}, "status": 502}, "reported an error of its own"),
+        ({"json": {"error": "x"}, "status": 503}, "reported an error of its own"),
+    ],
+)
+def test_an_unclear_create_with_no_booking_found_yet_shows_being_checked(
+    booker: Client,
+    offer: ChargerOffer,
+    api_mock: responses.RequestsMock,
+    failure: dict[str, Any],
+    cause: str,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
-    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    # The booking may still be made (a slow create lands after the look-ups):
+    # "nothing was booked" would be a guess, and a retry would book twice.
+    api_mock.post(f"{BASE_URL}/bookings", **failure)
     api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
 
-    response = booker.post(CONFIRM, form(offer), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = booker.post(CONFIRM, form(offer), follow=True)
 
-    assert "has no record of this booking, so nothing was booked" in (
-        response.content.decode()
-    )
-    assert not Booking.objects.exists()
+    booking = Booking.objects.get()
+    assert response.redirect_chain == [(f"/bookings/{booking.pk}/", 302)]
+    assert booking.status == BookingStatus.SUBMITTING
+    page = response.content.decode()
+    assert cause in page
+    if "status" in failure:
+        assert "did not answer in time" not in page
+    assert "nothing was booked" not in page
+    assert ">being checked</span>" in page
+    assert "nothing is booked twice" in page
+    assert mail.outbox == []
     assert len(posts(api_mock)) == 1
 
 
-def test_a_timeout_that_cannot_be_checked_yet_shows_being_sent(
+def test_the_same_time_cannot_be_booked_again_while_being_checked(
+    booker: Client,
+    offer: ChargerOffer,
+    site: Site,
+    api_mock: responses.RequestsMock,
+    settings: Any,
+) -> None:
+    settings.BOOKING_MAX_PER_DAY = 2  # not the one-a-day rule that refuses it
+    api_mock.post(f"{BASE_URL}/bookings", body=requests.ReadTimeout())
+    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
+    booker.post(CONFIRM, form(offer))
+
+    # The retry (a fresh form) overlapping the booking being checked.
+    retry = offer_at(site, tomorrow_at(9))
+    response = booker.post(CONFIRM, form(retry))
+
+    assert response.status_code == 409
+    assert "is still being checked with the booking service" in (
+        response.content.decode()
+    )
+    assert Booking.objects.count() == 1
+    assert len(posts(api_mock)) == 1  # nothing sent the second time
+
+
+def test_a_timeout_that_cannot_be_checked_yet_shows_being_checked(
     booker: Client,
     offer: ChargerOffer,
     api_mock: responses.RequestsMock,
@@ -280,8 +328,8 @@ def test_a_timeout_that_cannot_be_checked_yet_shows_being_sent(
     assert response.redirect_chain == [(f"/bookings/{booking.pk}/", 302)]
     assert booking.status == BookingStatus.SUBMITTING
     page = response.content.decode()
-    assert "being sent" in page
-    assert "nothing will be booked twice" in page
+    assert "being checked" in page
+    assert "nothing is booked twice" in page
     assert mail.outbox == []
     assert len(posts(api_mock)) == 1
 

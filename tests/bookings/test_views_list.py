@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from bookings.models import Booking
+from bookings.statuses import BookingStatus
 from portal.models import User
 from tests.bookings.factories import booking_object, make_booking, remote_of
 from tests.fake_petitmonde import BASE_URL
@@ -216,18 +217,20 @@ def test_a_booking_stuck_being_sent_is_adopted_when_the_api_has_it(
     assert "status=" not in api_mock.calls[0].request.url  # a window read
 
 
-def test_a_booking_stuck_being_sent_that_the_api_lacks_is_removed_and_told(
+def test_a_booking_stuck_being_checked_that_the_api_lacks_is_given_up_and_told(
     mine: Client, employee: User, api_mock: responses.RequestsMock
 ) -> None:
-    old_submitting(employee)
+    booking = old_submitting(employee)
     api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
 
     response = mine.get(LIST)
 
-    assert not Booking.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.NOT_BOOKED
     page = response.content.decode()
     assert "was not made." in page
-    assert "nothing was booked" in page
+    assert "nothing was booked and you can book again" in page
+    assert ">not booked</span>" in page  # among the past ones, said in words
 
 
 def test_a_booking_just_sent_is_left_alone(
@@ -238,8 +241,8 @@ def test_a_booking_just_sent_is_left_alone(
     response = mine.get(LIST)
 
     assert len(api_mock.calls) == 0
-    assert ">being sent</span>" in response.content.decode()
-    assert "Nothing is ever booked twice" in response.content.decode()
+    assert ">being checked</span>" in response.content.decode()
+    assert "nothing is ever booked twice" in response.content.decode()
 
 
 def test_the_monthly_cap_is_shown(mine: Client, employee: User) -> None:

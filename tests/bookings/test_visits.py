@@ -457,9 +457,46 @@ def test_an_unclear_create_of_the_only_window_is_left_to_be_settled(
         form_key=uuid.uuid4(),
     )
 
-    assert "being sent" in result.pending
+    assert result.pending.startswith(
+        "The booking service reported an error of its own (HTTP 503)."
+    )
+    assert "“being checked”" in result.pending
+    assert "did not answer in time" not in result.pending
     assert not result.visit.is_called_off
     assert result.visit.bookings.get().status == BookingStatus.SUBMITTING
+
+
+def test_the_only_window_given_up_calls_the_visit_off_and_stays_as_not_booked(
+    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+) -> None:
+    api.fail(1, 503, "Service unavailable")
+    result = visits.book_visit(
+        visit=unsaved_visit(site, employee),
+        plan=daily_plan(site, 1),
+        by=receptionist,
+        form_key=uuid.uuid4(),
+    )
+    booking = result.visit.bookings.get()
+    Booking.objects.filter(pk=booking.pk).update(
+        created_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    kept = visits.refresh_visit_bookings(list(Booking.objects.select_related("visit")))
+
+    booking.refresh_from_db()
+    assert kept == [booking]
+    assert booking.status == BookingStatus.NOT_BOOKED
+    visit = Visit.objects.get()
+    assert visit.is_called_off
+    assert "no record of it" in visit.cancellation_reason
+    # A later visit that day gets the next reference: this one is never reused.
+    second = visits.book_visit(
+        visit=unsaved_visit(site, employee),
+        plan=daily_plan(site, 1),
+        by=receptionist,
+        form_key=uuid.uuid4(),
+    )
+    assert second.visit.bookings.get().external_id == booking.external_id + "-2"
 
 
 def test_an_unclear_window_of_a_long_visit_calls_it_off_and_is_cancelled_once_known(
@@ -476,7 +513,8 @@ def test_an_unclear_window_of_a_long_visit_calls_it_off_and_is_cancelled_once_kn
             form_key=uuid.uuid4(),
         )
 
-    assert "did not answer clearly" in failed.value.message
+    assert "reported an error of its own (HTTP 500)" in failed.value.message
+    assert "cancelled as soon as the service answers" in failed.value.message
     first, unclear = Booking.objects.order_by("reservation_start")
     assert first.status == BookingStatus.CANCELLED
     assert unclear.status == BookingStatus.SUBMITTING
@@ -525,6 +563,49 @@ def test_calling_a_visit_off_cancels_every_open_window_and_tells_the_host(
     assert message.to == [employee.email]
     assert "cancelled" in message.subject
     assert "04A2B3C4D5E6" not in message.body
+
+
+def test_calling_off_hit_by_a_server_error_says_so_and_keeps_trying(
+    api: FakeVisitorApi,
+    site: Site,
+    employee: User,
+    receptionist: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    visit = make_visit(site=site, host=employee, created_by=receptionist)
+    booking = visit.bookings.get()
+    api.bookings[str(booking.api_id)] = {
+        **api.created_answer(booking),
+        "status": "CONFIRMED",
+    }
+    api.cancel_failure = (503, "Service unavailable")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = visits.cancel_visit(visit=visit, by=receptionist)
+
+    assert done.cancelled == []
+    [failure] = done.failures
+    assert "reported an error of its own (HTTP 503)" in failure
+    assert "The booking was not cancelled: it is still confirmed." in failure
+    assert "The portal tries again every few minutes" in failure
+    assert "is now" not in failure
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert "still confirmed" in booking.uncancelled_reason
+    assert mail.outbox == []  # the host hears nothing: nothing was cancelled
+
+    # A later look at the pass (or the follow-up job) makes the cancellation;
+    # not the one straight after, which would only repeat the failure.
+    api.cancel_failure = None
+    visits.refresh_visit_bookings(list(Booking.objects.select_related("visit")))
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    Booking.objects.filter(pk=booking.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=2)
+    )
+    visits.refresh_visit_bookings(list(Booking.objects.select_related("visit")))
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.uncancelled_reason == ""
 
 
 # --- privacy -------------------------------------------------------------------

@@ -49,9 +49,14 @@ def book(db: None) -> Callable[..., Booking]:
                 if department
                 else Booking.Attribution.NONE
             )
+        if visit is not None:
+            # Only reception's own bookings belong to a visit (and the
+            # portal never gives two of its bookings one reference).
+            attribution = Booking.Attribution.PORTAL
+            external_id = external_id or f"visitor-reception-20260101-{n + 1}"
         return Booking.objects.create(
             api_id=f"api-{n:06d}",
-            origin=Booking.Origin.API,
+            origin=Booking.Origin.PORTAL if visit else Booking.Origin.API,
             external_id=external_id,
             employee=employee,
             visit=visit,

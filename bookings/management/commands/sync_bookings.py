@@ -73,6 +73,13 @@ class Command(BaseCommand):
                 f" of {result.budget} allowed; monthly quota left: "
                 f"{'unknown' if result.quota_left is None else result.quota_left}."
             )
+        late = result.late_adopted + result.late_cancelled + result.late_open
+        if late and verbosity >= 1:
+            self.stdout.write(
+                f"Bookings made after the portal had given up on them: "
+                f"{result.late_adopted} kept, {result.late_cancelled} cancelled, "
+                f"{result.late_open} still to cancel (the follow-up job retries)."
+            )
         if result.stopped:
             self.stdout.write(self.style.WARNING(f"Sync {result.stopped}."))
         elif not result.complete:

@@ -250,11 +250,20 @@ def test_send_booking_adopts_a_booking_whose_answer_was_lost(
     assert booking.api_id == str(remote.id)
 
 
-def test_a_create_refused_with_500_is_not_booked_anywhere(
+def test_a_500_on_create_is_checked_not_assumed_then_given_up(
     client: PetitmondeClient, sandbox_faults, submitting: PortalBooking
 ) -> None:
+    # The server failed, but create is asynchronous (202): not finding the
+    # booking at once proves nothing, so it is "being checked" until no create
+    # can still land, then given up (kept, with its reference).
     sandbox_faults.add("500", endpoint="create")
-    with pytest.raises(services.BookingFailed):
+    with pytest.raises(services.BookingUncertain) as unclear:
         services.send_booking(submitting, client=client, sleep=lambda s: None)
+    assert "reported an error of its own (HTTP 500)" in unclear.value.message
+    assert "did not answer in time" not in unclear.value.message
+    assert PortalBooking.objects.get().status == BookingStatus.SUBMITTING
+
+    with pytest.raises(services.BookingFailed):
+        services.resolve_submitting(submitting, client=client)
     assert not Booking.objects.exists()
-    assert not PortalBooking.objects.exists()
+    assert PortalBooking.objects.get().status == BookingStatus.NOT_BOOKED
