@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, cast
 
 from django import forms
@@ -340,10 +340,13 @@ def initial_visit(user: User, now: datetime | None = None) -> dict[str, Any]:
     # The next quarter hour people would say.
     start += timedelta(minutes=-start.minute % 15)
     tz = site.tzinfo if site is not None else timezone.get_current_timezone()
+    start = _first_unambiguous(start, tz)
     local_start = start.astimezone(tz)
+    # Two real hours: wall-clock arithmetic would land in the hour skipped or
+    # repeated when the clocks change.
+    local_end = _first_unambiguous(start + timedelta(hours=2), tz).astimezone(tz)
     # Late in the evening, stay on the same day: two days mean daily hours.
-    last_minute = local_start.replace(hour=23, minute=59)
-    local_end = min(local_start + timedelta(hours=2), last_minute)
+    local_end = min(local_end, local_start.replace(hour=23, minute=59))
     return {
         "form_key": uuid.uuid4(),
         "site": site.pk if site is not None else None,
@@ -376,6 +379,20 @@ def _too_far_ahead(rules: Rules, latest: datetime) -> str:
         "days": rules.max_days_ahead,
         "latest": date_format(latest, "D j M, H:i"),
     }
+
+
+def _first_unambiguous(moment: datetime, tz: tzinfo) -> datetime:
+    """The moment, or the first quarter hour after it that its wall-clock time
+    names alone.
+
+    A datetime-local field carries no offset: in the night the clocks go back,
+    02:15 is two instants, and Django refuses such a value when it is sent.
+    """
+    while True:
+        local = moment.astimezone(tz)
+        if local.replace(fold=0).utcoffset() == local.replace(fold=1).utcoffset():
+            return moment
+        moment += timedelta(minutes=15)
 
 
 def _at_site(value: datetime, site: Site) -> datetime:

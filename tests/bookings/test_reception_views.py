@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,9 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from bookings.models import Booking, Visit
-from bookings.reception_forms import initial_visit
+from bookings.reception_forms import VisitForm, initial_visit
 from bookings.statuses import BookingStatus
+from bookings.visits import earliest_start
 from portal.models import Site, User
 from tests.bookings.fake_reception_api import FakeVisitorApi, use_fake_api
 from tests.bookings.visit_factory import make_visit, tomorrow_at
@@ -138,6 +139,7 @@ def test_day_filters_by_site(
 # --- the visit form -----------------------------------------------------------------
 
 
+@pytest.mark.time_machine(datetime(2027, 5, 4, 8, 7, tzinfo=UTC), tick=False)
 def test_new_form_starts_at_the_receptionists_site_soon(
     desk: Client, site: Site
 ) -> None:
@@ -145,7 +147,49 @@ def test_new_form_starts_at_the_receptionists_site_soon(
     form = response.context["form"]
     assert form["site"].value() == site.pk
     assert form["form_key"].value()
-    assert form["arrival"].value() > f"{timezone.localtime():%Y-%m-%dT%H:%M}"
+    # 10:07 in Karlsruhe: the quarter hour after the 15 minutes' lead.
+    assert form["arrival"].value() == "2027-05-04T10:30"
+    assert form["departure"].value() == "2027-05-04T12:30"
+
+
+@pytest.mark.parametrize(
+    ("now", "arrival", "departure"),
+    [
+        # 02:40 summer time, just before the clocks go back at 03:00: every
+        # 02:xx is said twice tonight, so the first time it names alone.
+        (datetime(2027, 10, 31, 0, 40, tzinfo=UTC), "03:00", "05:00"),
+        # 02:40 winter time, inside the repeated hour.
+        (datetime(2027, 10, 31, 1, 40, tzinfo=UTC), "03:00", "05:00"),
+        # 00:10 summer time: two hours on would end inside the repeated hour.
+        (datetime(2027, 10, 30, 22, 10, tzinfo=UTC), "00:30", "03:00"),
+        # 00:10 winter time in March: two hours on is no wall-clock 02:30,
+        # which does not exist tonight, but 03:30 summer time.
+        (datetime(2027, 3, 27, 23, 10, tzinfo=UTC), "00:30", "03:30"),
+    ],
+)
+def test_a_new_form_on_a_night_the_clocks_change_can_be_sent_as_it_is(
+    receptionist: User,
+    site: Site,
+    employee: User,
+    time_machine: Any,
+    now: datetime,
+    arrival: str,
+    departure: str,
+) -> None:
+    time_machine.move_to(now, tick=False)
+    initial = initial_visit(receptionist)
+    day = f"{now.astimezone(site.tzinfo):%Y-%m-%d}"
+    assert (initial["arrival"], initial["departure"]) == (
+        f"{day}T{arrival}",
+        f"{day}T{departure}",
+    )
+    data = visit_data(site, employee) | {
+        "arrival": initial["arrival"],
+        "departure": initial["departure"],
+    }
+    form = VisitForm(user=receptionist, data=data)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["arrival"] >= earliest_start(site)
 
 
 def test_find_host_lists_matches_without_complaining_about_empty_fields(

@@ -10,12 +10,19 @@ the test; the role groups come back by themselves (portal.apps restores them
 after every flush), so a test only creates its own data, e.g. ``seed_demo``.
 Do not use ``serialized_rollback``: Playwright switches the context Django
 keeps its connections in, so the serialized copy of the database is not found.
+
+Every browser test runs at one fixed moment of the portal's clock (a Tuesday
+morning in Berlin), so the demo's history, "tomorrow" and "this month" are
+the same on any day. The clock ticks on from there for the live server, and
+Chromium keeps the real time: nothing it does depends on the date, and the
+portal's cookies carry a Max-Age, which Chromium counts on its own clock.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,6 +35,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 from pytest_django.live_server_helper import LiveServer
+from time_machine import TimeMachineFixture
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django
 # refuses ORM calls from a thread with a running loop unless told it is safe.
@@ -42,6 +50,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# 10:00 in Berlin on Tuesday 4 May 2027.
+MOMENT = datetime(2027, 5, 4, 8, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _fixed_moment(time_machine: TimeMachineFixture) -> None:
+    time_machine.move_to(MOMENT, tick=True)
 
 
 @pytest.fixture(scope="session")

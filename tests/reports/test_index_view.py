@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from django.test import Client
@@ -61,10 +62,13 @@ def test_index_refuses_post(login: Callable[[User], Client], finance: User) -> N
     assert login(finance).post("/reports/").status_code == 405
 
 
+# Five past midnight on New Year's Day in Berlin, still 2026 in UTC.
+@pytest.mark.time_machine(datetime(2026, 12, 31, 23, 5, tzinfo=UTC))
 def test_default_month_is_this_month(
     login: Callable[[User], Client], finance: User
 ) -> None:
     from reports.months import Month
 
-    body = login(finance).get("/reports/").content.decode()
-    assert Month.current().label in body
+    response = login(finance).get("/reports/")
+    assert response.context["month"] == Month(2027, 1)
+    assert "January 2027" in response.content.decode()

@@ -63,6 +63,8 @@ def test_missed_interval_runs_are_caught_up_by_one_run(
     assert row.next_due_at > timezone.now()
 
 
+# On a 1st, after 06:00 in Berlin: that day's run is due as well.
+@pytest.mark.time_machine(datetime(2026, 12, 1, 9, 30, tzinfo=UTC))
 def test_each_missed_month_gets_its_own_monthly_run(
     registry: dict[str, Job], settings: Any
 ) -> None:
@@ -75,14 +77,19 @@ def test_each_missed_month_gets_its_own_monthly_run(
     )
     row = add(registry, job)
     now = timezone.now()
-    row.next_due_at = job.schedule.next_after(now - timedelta(days=62))
+    # No host ran since mid-October: 1 November and 1 December were missed.
+    row.next_due_at = job.schedule.next_after(datetime(2026, 10, 15, tzinfo=UTC))
     row.save()
-    outputs = []
+    runs = []
     for _ in range(4):
-        outputs += [r.output for r in jobs.tick()]
-    assert len(outputs) == 2  # the two missed 1sts, then nothing until the next
-    assert outputs[0] != outputs[1]
+        runs += jobs.tick()
+    assert [run.due_at for run in runs] == [
+        datetime(2026, 11, 1, 5, tzinfo=UTC),  # 06:00 CET
+        datetime(2026, 12, 1, 5, tzinfo=UTC),
+    ]  # then nothing until the next 1st
+    assert runs[0].output != runs[1].output
     row.refresh_from_db()
+    assert row.next_due_at == datetime(2027, 1, 1, 5, tzinfo=UTC)
     assert row.next_due_at > now
 
 
