@@ -22,6 +22,7 @@ from bookings import notify
 from bookings.models import Booking
 from bookings.petitmonde import PetitmondeClient, RemoteBooking, get_client
 from bookings.policy import Rules, day_bounds
+from bookings.reception.visits import refresh_visit_bookings
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
@@ -31,7 +32,6 @@ from bookings.services import (
     resolve_submitting,
 )
 from bookings.statuses import CANCELLABLE, BookingStatus
-from bookings.visits import refresh_visit_bookings
 from portal.models import Employee
 
 logger = logging.getLogger(__name__)

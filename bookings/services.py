@@ -42,8 +42,8 @@ from bookings.petitmonde import (
     RemoteBooking,
     get_client,
 )
+from bookings.petitmonde.window import read_window
 from bookings.statuses import BookingStatus
-from bookings.window import read_window
 from portal.models import User
 
 logger = logging.getLogger(__name__)

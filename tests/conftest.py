@@ -13,7 +13,7 @@ from pytest_django.fixtures import Settings as SettingsFixture
 from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
 
-pytest_plugins = ["bookings.sandbox.testing"]
+pytest_plugins = ["tests.plugins.sandbox"]
 
 PASSWORD = "a-long-test-password-1"
 

@@ -53,7 +53,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.bookings.factories import make_booking
-from tests.bookings.visit_factory import make_visit
+from tests.bookings.reception.visit_factory import make_visit
 
 PERSONAS = (
     "employee",

@@ -41,7 +41,7 @@ from django.test import Client
 from bookings.models import Booking
 from bookings.petitmonde import RemoteBooking
 from bookings.statuses import TERMINAL
-from bookings.sync import upsert
+from bookings.sync.upsert import upsert
 from portal.models import Department, Employee, User
 from portal.roles import GROUP_NAMES, Role
 from reports.months import Month

@@ -36,8 +36,8 @@ from pytest_django.fixtures import Settings as SettingsFixture
 from pytest_django.live_server_helper import LiveServer
 
 from bookings.petitmonde import PetitmondeClient, get_client
+from bookings.petitmonde.window import read_window
 from bookings.sandbox.models import Booking, Evse
-from bookings.window import read_window
 from tests.fake_petitmonde import FakeBookingList, FakeTime, make_bookings, make_client
 
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -11,8 +11,8 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from bookings.sandbox.testing import SandboxClock
 from portal import demo
+from tests.plugins.sandbox import SandboxClock
 
 pytestmark = pytest.mark.browser
 

@@ -15,7 +15,7 @@ from bookings.models import Booking
 from bookings.sandbox.models import Booking as RemoteRow
 from portal import demo
 from portal.models import Site
-from tests.bookings.visit_factory import tomorrow_at
+from tests.bookings.reception.visit_factory import tomorrow_at
 
 pytestmark = pytest.mark.browser
 

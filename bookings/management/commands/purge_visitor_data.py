@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from bookings.models import Visit
-from bookings.visits import remove_expired_visitor_data
+from bookings.reception.visits import remove_expired_visitor_data
 
 
 class Command(BaseCommand):

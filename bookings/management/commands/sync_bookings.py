@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.petitmonde import PetitmondeError, get_client
-from bookings.sync import SyncAlreadyRunning, sync_bookings
+from bookings.sync.run import SyncAlreadyRunning, sync_bookings
 
 
 class Command(BaseCommand):

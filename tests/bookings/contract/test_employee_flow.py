@@ -25,10 +25,10 @@ from pytest_django.live_server_helper import LiveServer
 from bookings.models import Booking
 from bookings.petitmonde import BookingRequest, get_client
 from bookings.sandbox import models as sandbox
-from bookings.sandbox.testing import SandboxClock, SandboxFaults
-from bookings.sync import sync_bookings
+from bookings.sync.run import sync_bookings
 from portal.models import Site, User
 from tests.bookings.test_policy import tomorrow_at
+from tests.plugins.sandbox import SandboxClock, SandboxFaults
 
 pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 

@@ -24,7 +24,7 @@ from bookings.petitmonde import BookingRequest, get_client
 from bookings.sandbox.models import Booking as RemoteRow
 from bookings.statuses import BookingStatus
 from portal.models import Site, User
-from tests.bookings.visit_factory import tomorrow_at
+from tests.bookings.reception.visit_factory import tomorrow_at
 
 pytestmark = pytest.mark.contract
 

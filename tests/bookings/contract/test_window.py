@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from bookings.petitmonde import PetitmondeClient
+from bookings.petitmonde.window import read_window
 from bookings.sandbox.models import Booking, Clock, Evse
-from bookings.window import read_window
 
 pytestmark = pytest.mark.contract
 

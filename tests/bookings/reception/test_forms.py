@@ -15,9 +15,9 @@ import responses
 from django.test import Client
 from django.utils import timezone
 
-from bookings import reception_forms
+from bookings.reception import forms as reception_forms
 from portal.models import EmployeeQuerySet, Site, User
-from tests.bookings.test_reception_views import NEW, visit_data
+from tests.bookings.reception.test_views import NEW, visit_data
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from bookings.petitmonde import PetitmondeError
-from bookings.window import WindowRead, read_window
+from bookings.petitmonde.window import WindowRead, read_window
 from tests.fake_petitmonde import (
     BASE_URL,
     FakeBookingList,

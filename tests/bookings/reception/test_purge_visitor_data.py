@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bookings.models import Visit
 from portal.models import Site, User
-from tests.bookings.visit_factory import make_visit
+from tests.bookings.reception.visit_factory import make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings.chargers import ChargerOffer
 from bookings.models import Visit
 from bookings.policy import Rules
-from bookings.visits import (
+from bookings.reception.visits import (
     MAX_WINDOWS,
     Window,
     earliest_start,

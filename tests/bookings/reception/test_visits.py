@@ -15,14 +15,14 @@ from django.core import mail, signing
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from bookings import visits
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking, Visit
+from bookings.reception import visits
+from bookings.reception.visits import VisitNotBooked
 from bookings.statuses import BookingStatus
-from bookings.visits import VisitNotBooked
 from portal.models import Site, User
-from tests.bookings.fake_reception_api import FakeVisitorApi, use_fake_api
-from tests.bookings.visit_factory import make_visit, tomorrow_at
+from tests.bookings.reception.fake_reception_api import FakeVisitorApi, use_fake_api
+from tests.bookings.reception.visit_factory import make_visit, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 

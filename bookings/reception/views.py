@@ -15,12 +15,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking, Visit
-from bookings.passes import INSTRUCTIONS, common_charger, pass_windows, send_pass
 from bookings.petitmonde import PetitmondeError
-from bookings.reception_forms import PlanForm, VisitForm, initial_visit
-from bookings.services import explain
-from bookings.statuses import CANCELLABLE
-from bookings.visits import (
+from bookings.reception.forms import PlanForm, VisitForm, initial_visit
+from bookings.reception.passes import (
+    INSTRUCTIONS,
+    common_charger,
+    pass_windows,
+    send_pass,
+)
+from bookings.reception.visits import (
     PlanOption,
     VisitNotBooked,
     book_visit,
@@ -30,6 +33,8 @@ from bookings.visits import (
     search_visit,
     sign_plan,
 )
+from bookings.services import explain
+from bookings.statuses import CANCELLABLE
 from portal.http import AuthenticatedRequest, is_pk
 from portal.models import SiteCharger
 from portal.roles import BOOK_VISITORS

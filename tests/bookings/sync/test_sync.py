@@ -16,13 +16,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, Lease, SyncRun, Visit
-from bookings.sync import (
-    BATCH,
-    CHUNK,
-    LEASE,
-    SyncAlreadyRunning,
-    sync_bookings,
-)
+from bookings.sync.run import CHUNK, LEASE, SyncAlreadyRunning, sync_bookings
+from bookings.sync.upsert import BATCH
 from portal.models import Department, Site, User
 from tests.bookings.fake_api import FakeApi
 
@@ -481,7 +476,7 @@ def test_a_run_killed_midway_is_completed_by_the_next_one(
     api.before = die_on_the_fourth_list
     # A killed process runs no clean-up: its lease stays and its run stays open.
     monkeypatch.setattr("bookings.models.HeldLease.release", lambda self: None)
-    monkeypatch.setattr("bookings.sync._record", lambda *args: None)
+    monkeypatch.setattr("bookings.sync.run._record", lambda *args: None)
     with pytest.raises(Killed):
         run(api)
     assert 0 < Booking.objects.count() < 40

@@ -21,7 +21,7 @@ from requests import PreparedRequest
 
 from tests.fake_petitmonde import API_KEY, BASE_URL
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "petitmonde"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "petitmonde"
 SEARCH = json.loads((FIXTURES / "search_near_site.json").read_text())
 AD_HOC = json.loads((FIXTURES / "booking_ad_hoc.json").read_text())
 

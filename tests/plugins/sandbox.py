@@ -1,6 +1,6 @@
 """pytest fixtures to steer the sandbox from tests: its clock, faults and outcomes.
 
-A plugin module: `pytest_plugins = ["bookings.sandbox.testing"]` in
+A plugin module: `pytest_plugins = ["tests.plugins.sandbox"]` in
 tests/conftest.py makes the fixtures available to the whole suite. Everything
 is kept in the database, so it reaches the live_server thread too.
 """

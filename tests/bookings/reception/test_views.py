@@ -16,12 +16,12 @@ from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from bookings.models import Booking, Visit
-from bookings.reception_forms import VisitForm, initial_visit
+from bookings.reception.forms import VisitForm, initial_visit
+from bookings.reception.visits import earliest_start
 from bookings.statuses import BookingStatus
-from bookings.visits import earliest_start
 from portal.models import Site, User
-from tests.bookings.fake_reception_api import FakeVisitorApi, use_fake_api
-from tests.bookings.visit_factory import make_visit, tomorrow_at
+from tests.bookings.reception.fake_reception_api import FakeVisitorApi, use_fake_api
+from tests.bookings.reception.visit_factory import make_visit, tomorrow_at
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookings import reception_views as views
+from bookings.reception import views
 
 app_name = "reception"
 

@@ -72,7 +72,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bookings.petitmonde import MAX_LIMIT, RemoteBooking
+from bookings.petitmonde.client import MAX_LIMIT
+from bookings.petitmonde.objects import RemoteBooking
 from bookings.statuses import API_STATUSES, BookingStatus
 
 logger = logging.getLogger(__name__)
