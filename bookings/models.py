@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import socket
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookings.petitmonde import RemoteBooking
 from bookings.statuses import (
     CANCELLABLE,
     FREE_CANCELLATION,
@@ -30,9 +32,6 @@ from bookings.statuses import (
 )
 from portal.models import Department, Employee, Site, User
 from portal.roles import BOOK_VISITORS
-
-if TYPE_CHECKING:
-    from bookings.petitmonde import RemoteBooking
 
 
 class VisitQuerySet(models.QuerySet["Visit"]):
@@ -486,49 +485,75 @@ class Booking(models.Model):
         return changed
 
 
+# Booking columns that hold an API booking field under another name. Every
+# other field of RemoteBooking is copied into the column of the same name,
+# where the model has one (`fleet_group_id` has none: the portal books no
+# fleet groups), and the ad_hoc token's fields into the token_* columns.
+COLUMN_OF_API_FIELD = {
+    "id": "api_id",
+    "created_at": "remote_created_at",
+    "client_price_currency": "currency",
+}
+TOKEN_COLUMNS = {
+    "token_uid": "uid",
+    "token_valid_from": "valid_from",
+    "token_valid_until": "valid_until",
+}
+
+
+def _remote_columns() -> dict[str, str]:
+    """The Booking columns an API booking sets, each with its RemoteBooking field,
+    derived from RemoteBooking's fields: the one list of them."""
+    columns = {field.name for field in Booking._meta.concrete_fields}
+    mapping = {}
+    for api_field in dataclasses.fields(RemoteBooking):
+        column = COLUMN_OF_API_FIELD.get(api_field.name, api_field.name)
+        if column in columns:
+            mapping[column] = api_field.name
+    return mapping
+
+
+REMOTE_COLUMNS = _remote_columns()
+# Every column an API booking sets: what a sync writes, and compares.
+REMOTE_FIELDS = (*REMOTE_COLUMNS, *TOKEN_COLUMNS)
+
+
+@cache
+def _column_shapes() -> dict[str, Decimal | int]:
+    """How the columns store what the API sends: decimal places, length."""
+    shapes: dict[str, Decimal | int] = {}
+    for name in REMOTE_FIELDS:
+        field = Booking._meta.get_field(name)
+        if isinstance(field, models.DecimalField):
+            shapes[name] = Decimal(1).scaleb(-(field.decimal_places or 0))
+        elif isinstance(field, models.CharField) and field.max_length:
+            shapes[name] = field.max_length
+    return shapes
+
+
 def remote_fields(remote: RemoteBooking) -> dict[str, Any]:
     """The Booking fields an API booking object sets (None values left out).
 
     One mapping for everything that reads bookings from the API: the status
-    refresh, the create and cancel flows, and the bulk sync.
+    refresh, the create and cancel flows, and the bulk sync. Values are shaped
+    as the columns hand them back (decimals rounded to their places, text cut
+    to its length), here and nowhere else, so that comparing them with a
+    stored row is exact and a second sync changes nothing.
     """
-    token = remote.token
-    values: dict[str, Any] = {
-        "api_id": remote.id,
-        "status": remote.status,
-        "status_updated_at": remote.status_updated_at,
-        "remote_created_at": remote.created_at,
-        "cpo_reservation_id": remote.cpo_reservation_id,
-        "client_price": (
-            remote.client_price.quantize(Decimal("0.01"))
-            if remote.client_price is not None
-            else None
-        ),
-        "currency": remote.client_price_currency,
-        "external_id": remote.external_id,
-        "location_id": remote.location_id,
-        "location_name": remote.location_name,
-        "location_city": remote.location_city,
-        "evse_uid": remote.evse_uid,
-        "connector_id": remote.connector_id,
-        "reservation_start": remote.reservation_start,
-        "reservation_end": remote.reservation_end,
-        "token_strategy": remote.token_strategy,
-        "customer_id": remote.customer_id,
-        "token_id": remote.token_id,
-        # Rounded to the columns, or an unrounded figure would look "changed"
-        # on every refresh.
-        "energy_kwh": (
-            remote.energy_kwh.quantize(Decimal("0.001"))
-            if remote.energy_kwh is not None
-            else None
-        ),
-        "cancellation_reason": remote.cancellation_reason,
-        "token_uid": token.uid if token else None,
-        "token_valid_from": token.valid_from if token else None,
-        "token_valid_until": token.valid_until if token else None,
-    }
-    return {k: v for k, v in values.items() if v is not None}
+    values = {column: getattr(remote, name) for column, name in REMOTE_COLUMNS.items()}
+    if remote.token is not None:
+        values |= {c: getattr(remote.token, n) for c, n in TOKEN_COLUMNS.items()}
+    shaped: dict[str, Any] = {}
+    for column, value in values.items():
+        if value is None:
+            continue
+        shape = _column_shapes().get(column)
+        if isinstance(shape, Decimal):
+            value = value.quantize(shape)
+        elif shape is not None:
+            value = str(value)[:shape]
+        shaped[column] = value
+    return shaped
 
 
 @dataclass

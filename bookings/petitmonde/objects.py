@@ -8,7 +8,8 @@ A malformed answer is a PetitmondeError, like any other failure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -57,6 +58,11 @@ class RemoteBooking:
     `status` is the raw string, so a status the documentation does not list does not
     break reading; `known_status` maps it to `BookingStatus` when it is one of the
     documented eight.
+
+    This class is the one list of the API booking's fields: `from_api` reads
+    each of them by its type, and the Booking model derives the columns it
+    copies from them (`bookings.models.REMOTE_COLUMNS`). A new field is added
+    here, and as a column where the portal keeps it.
     """
 
     id: str
@@ -85,31 +91,16 @@ class RemoteBooking:
     @classmethod
     def from_api(cls, data: Any) -> RemoteBooking:
         data = _mapping(data, "booking")
-        token = data.get("token")
-        return cls(
-            id=_required_str(data, "id", "booking"),
-            status=_required_str(data, "status", "booking"),
-            status_updated_at=_datetime(data, "status_updated_at"),
-            created_at=_datetime(data, "created_at"),
-            location_id=_str(data, "location_id"),
-            location_name=_str(data, "location_name"),
-            location_city=_str(data, "location_city"),
-            evse_uid=_str(data, "evse_uid"),
-            connector_id=_str(data, "connector_id"),
-            reservation_start=_datetime(data, "reservation_start"),
-            reservation_end=_datetime(data, "reservation_end"),
-            external_id=_str(data, "external_id"),
-            token_strategy=_str(data, "token_strategy"),
-            customer_id=_str(data, "customer_id"),
-            token_id=_str(data, "token_id"),
-            fleet_group_id=_str(data, "fleet_group_id"),
-            cpo_reservation_id=_str(data, "cpo_reservation_id"),
-            client_price=_decimal(data, "client_price"),
-            client_price_currency=_str(data, "client_price_currency"),
-            energy_kwh=_decimal(data, "energy_kwh"),
-            cancellation_reason=_str(data, "cancellation_reason"),
-            token=None if token is None else AdHocToken.from_api(token),
-        )
+        values: dict[str, Any] = {}
+        for name, kind in _BOOKING_FIELDS.items():
+            if kind == "str":
+                values[name] = _required_str(data, name, "booking")
+            elif kind == "AdHocToken | None":
+                token = data.get(name)
+                values[name] = None if token is None else AdHocToken.from_api(token)
+            else:
+                values[name] = _OPTIONAL_READERS[kind](data, name)
+        return cls(**values)
 
     @property
     def known_status(self) -> BookingStatus | None:
@@ -436,3 +427,14 @@ def _datetime(data: Mapping[str, Any], key: str) -> datetime | None:
     if parsed is None:
         raise _malformed(key, "not an ISO 8601 time")
     return parsed
+
+
+# How an optional field of each type is read (see RemoteBooking.from_api).
+_OPTIONAL_READERS: dict[str, Callable[[Mapping[str, Any], str], Any]] = {
+    "str | None": _str,
+    "datetime | None": _datetime,
+    "Decimal | None": _decimal,
+}
+# RemoteBooking's fields with their types as written (strings: annotations are
+# postponed), read once.
+_BOOKING_FIELDS = {f.name: str(f.type) for f in dataclasses.fields(RemoteBooking)}

@@ -25,14 +25,13 @@ import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from bookings import notify
-from bookings.models import Booking, remote_fields
+from bookings.models import REMOTE_FIELDS, Booking, remote_fields
 from bookings.petitmonde import RemoteBooking
 from bookings.services import same_window
 from bookings.statuses import BookingStatus
@@ -45,31 +44,6 @@ from bookings.sync.attribution import (
 
 BATCH = 1000
 
-REMOTE_FIELDS = (
-    "api_id",
-    "status",
-    "status_updated_at",
-    "remote_created_at",
-    "cpo_reservation_id",
-    "client_price",
-    "currency",
-    "external_id",
-    "location_id",
-    "location_name",
-    "location_city",
-    "evse_uid",
-    "connector_id",
-    "reservation_start",
-    "reservation_end",
-    "token_strategy",
-    "customer_id",
-    "token_id",
-    "energy_kwh",
-    "cancellation_reason",
-    "token_uid",
-    "token_valid_from",
-    "token_valid_until",
-)
 
 UPDATE_FIELDS = [f for f in REMOTE_FIELDS if f != "api_id"] + [
     *ATTRIBUTION_FIELDS,
@@ -94,32 +68,6 @@ class Counts:
         for name in ("fetched", "created", "updated", "unchanged", "unattributed"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.late.extend(other.late)
-
-
-@functools.cache
-def _column_shapes() -> dict[str, tuple[str, Any]]:
-    """How the Booking columns store what the API sends: decimal places, length."""
-    shapes: dict[str, tuple[str, Any]] = {}
-    for name in REMOTE_FIELDS:
-        field = Booking._meta.get_field(name)
-        if isinstance(field, models.DecimalField):
-            shapes[name] = ("decimal", Decimal(1).scaleb(-(field.decimal_places or 0)))
-        elif isinstance(field, models.CharField) and field.max_length:
-            shapes[name] = ("text", field.max_length)
-    return shapes
-
-
-def stored_values(remote: RemoteBooking) -> dict[str, Any]:
-    """`remote_fields`, shaped as the columns will hand them back, so that
-    comparing them with a stored row is exact (and a second run changes 0)."""
-    values = remote_fields(remote)
-    for name, (kind, shape) in _column_shapes().items():
-        if name in values:
-            value = values[name]
-            values[name] = (
-                value.quantize(shape) if kind == "decimal" else str(value)[:shape]
-            )
-    return values
 
 
 def _keeps_its_attribution(row: dict[str, Any]) -> bool:
@@ -175,7 +123,7 @@ def upsert_batch(
         rows: list[dict[str, Any]] = []
         adopted: list[Booking] = []
         for remote in remotes:
-            values = stored_values(remote)
+            values = remote_fields(remote)
             site = directory.site_of_evse.get(values.get("evse_uid", ""))
             row = existing.get(remote.id)
             ref = remote.external_id or ""
