@@ -23,18 +23,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, DecimalField, Q, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from bookings import money
 from bookings.chargers import ChargerOffer
 from bookings.formatting import format_duration, format_money, format_window
 from bookings.models import Booking
+from bookings.money import ZERO
+from bookings.months import Month
 from bookings.petitmonde import TokenStrategy
 from bookings.services import add_submitting
-from bookings.statuses import TERMINAL, BookingStatus
+from bookings.statuses import BookingStatus
 from portal.models import Employee, Site, User
 
 # Rule names, for tests and for telling which form field a problem belongs to.
@@ -48,8 +50,6 @@ PER_DAY = "per_day"
 UPCOMING = "upcoming"
 CAP = "cap"
 FORM = "form"
-
-ZERO = Decimal("0.00")
 
 
 @dataclass(frozen=True)
@@ -364,7 +364,7 @@ def count_problems(
 
 @dataclass(frozen=True)
 class CapUse:
-    """A person's spending in one calendar month against their cap."""
+    """A person's cap use (bookings.money) in one month against their cap."""
 
     cap: Decimal | None  # None: no cap
     used: Decimal
@@ -402,48 +402,18 @@ class CapUse:
         ]
 
 
-def month_bounds(day: date, tzinfo: Any) -> tuple[date, datetime, datetime]:
-    first = day.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return (
-        first,
-        datetime.combine(first, time(), tzinfo=tzinfo),
-        datetime.combine(following, time(), tzinfo=tzinfo),
-    )
-
-
-def cap_use(employee: Employee, *, start: datetime, tzinfo: Any) -> CapUse:
-    """What counts against the cap in the month of `start` (local at the site).
-
-    Ended bookings count with the API's final price (a fee, or nothing);
-    bookings not ended yet, including those still being checked, with their
-    estimate.
-    """
-    month, first, following = month_bounds(start.astimezone(tzinfo).date(), tzinfo)
-    money = DecimalField(max_digits=12, decimal_places=2)
-    zero = Value(ZERO, output_field=money)
+def cap_use(employee: Employee, *, start: datetime) -> CapUse:
+    """The cap use (bookings.money) of the month (bookings.months) of `start`."""
+    month = Month.of(start)
     used = (
         Booking.objects.for_employee(employee)
-        .starting_between(first, following)
-        .aggregate(
-            used=Sum(
-                Case(
-                    When(
-                        status__in=TERMINAL,
-                        then=Coalesce("client_price", zero, output_field=money),
-                    ),
-                    default=Coalesce(
-                        "client_price", "estimated_price", zero, output_field=money
-                    ),
-                    output_field=money,
-                )
-            )
-        )["used"]
+        .starting_between(month.start, month.end)
+        .aggregate(used=money.cap_use())["used"]
     )
     return CapUse(
         cap=employee.effective_monthly_cap,
         used=(used or ZERO).quantize(Decimal("0.01")),
-        month=month,
+        month=month.first_day,
     )
 
 
@@ -467,7 +437,7 @@ def problems_for(
     problems += count_problems(
         employee, rules=rules, start=start, end=end, tzinfo=tzinfo, now=now
     )
-    problems += cap_use(employee, start=start, tzinfo=tzinfo).problems(estimate)
+    problems += cap_use(employee, start=start).problems(estimate)
     return problems
 
 

@@ -167,7 +167,6 @@ def booking_list(request: HttpRequest) -> HttpResponse:
     shown = _bring_up_to_date(request, [*upcoming, *past.bookings])
     past.bookings = [b for b in past.bookings if b.pk is not None]
     checked = [b.last_synced_at for b in shown if not b.is_final and b.last_synced_at]
-    home = employee.home_site
     return render(
         request,
         "bookings/list.html",
@@ -177,11 +176,7 @@ def booking_list(request: HttpRequest) -> HttpResponse:
             "past": past,
             "checked_at": min(checked, default=None),
             "submitting": any(b.status == BookingStatus.SUBMITTING for b in shown),
-            "cap": policy.cap_use(
-                employee,
-                start=now,
-                tzinfo=home.tzinfo if home else timezone.get_default_timezone(),
-            ),
+            "cap": policy.cap_use(employee, start=now),
         },
     )
 
@@ -246,12 +241,7 @@ def _search_context(
 ) -> dict[str, Any]:
     # What was valid of the search (all of it when results are shown).
     data = getattr(form, "cleaned_data", {}) if form.is_bound else {}
-    site: Site | None = data.get("site") or employee.home_site
-    cap = policy.cap_use(
-        employee,
-        start=data.get("start_at") or timezone.now(),
-        tzinfo=site.tzinfo if site else timezone.get_default_timezone(),
-    )
+    cap = policy.cap_use(employee, start=data.get("start_at") or timezone.now())
     search = form.query() if form.is_bound else ""
     choices = [
         {
@@ -301,7 +291,7 @@ def _review(
             end=offer.end,
             estimate=offer.estimated_price,
         )
-    cap = policy.cap_use(employee, start=offer.start, tzinfo=site.tzinfo)
+    cap = policy.cap_use(employee, start=offer.start)
     confirm = ConfirmForm(
         initial={
             "offer": form.data["offer"],

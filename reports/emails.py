@@ -18,11 +18,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from bookings.months import Month
 from portal.models import Department, User
 from portal.roles import VIEW_DEPARTMENT_REPORTS
 from reports.figures import DepartmentReport, MonthlySummary, MonthOverview
 from reports.models import ReportDelivery
-from reports.months import Month
 from reports.report_tables import (
     department_tables,
     departments_table,

@@ -1,9 +1,8 @@
 """The figures behind every report, each defined once.
 
-Spend is the final `client_price` of ended bookings: the price of a completed
-one, and the fee the API charges for a cancelled, expired or no-show one (0 or
-nothing when it charges none). Money stays `Decimal` from the database to the
-CSV; totals are sums of the rows they sit under, so they reconcile exactly.
+Spend (defined in bookings.money) is the final `client_price` of ended
+bookings. Money stays `Decimal` from the database to the CSV; totals are sums
+of the rows they sit under, so they reconcile exactly.
 
 Every builder runs a fixed number of queries, whatever the amount of data.
 """
@@ -22,16 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking, BookingQuerySet
+from bookings.money import ZERO, spend
+from bookings.months import Month, report_tz
 from bookings.statuses import LOCAL_ONLY, TERMINAL, BookingStatus
 from portal.models import Department, Employee
-from reports.months import Month, report_tz
 
-ZERO = Decimal("0.00")
 # Rows are counted by a column that is never null and is in the report
 # indexes (not by id, which is not): with every other column the sums need
 # there too, the database answers from the index alone.
 ROWS = "reservation_start"
-ENDED = Q(status__in=TERMINAL)
 TREND_MONTHS = 12
 
 # Anomalies. An employee is flagged when their month is ANOMALY_FACTOR times
@@ -61,10 +59,6 @@ def in_months(first: Month, last: Month) -> Q:
     return Q(reservation_start__gte=first.start, reservation_start__lt=last.end)
 
 
-def spend_sum(where: Q | None = None) -> Sum:
-    return Sum("client_price", filter=_both(where, ENDED), default=ZERO)
-
-
 def _both(where: Q | None, condition: Q) -> Q:
     return condition if where is None else where & condition
 
@@ -86,7 +80,7 @@ def figure_aggregates(where: Q | None = None) -> dict[str, Any]:
             filter=status_is(BookingStatus.COMPLETED),
             default=ZERO,
         ),
-        "spend": spend_sum(where),
+        "spend": spend(where),
     }
 
 
@@ -302,7 +296,7 @@ class DepartmentReport:
         aggregates: dict[str, Any] = {}
         for i, m in enumerate(months):
             aggregates[f"b{i}"] = Count(ROWS, filter=in_month(m))
-            aggregates[f"s{i}"] = spend_sum(in_month(m))
+            aggregates[f"s{i}"] = spend(in_month(m))
         values = (
             self.bookings()
             .filter(in_months(months[0], self.month))
@@ -322,10 +316,10 @@ class DepartmentReport:
             "bookings": Count(ROWS, filter=this),
             "completed": Count(ROWS, filter=this & Q(status=BookingStatus.COMPLETED)),
             "no_shows": Count(ROWS, filter=this & Q(status=BookingStatus.NO_SHOW)),
-            "spend": spend_sum(this),
+            "spend": spend(this),
         }
         for i, m in enumerate(history):
-            aggregates[f"h{i}"] = spend_sum(in_month(m))
+            aggregates[f"h{i}"] = spend(in_month(m))
         per_employee: dict[Any, Any] = {
             v["employee"]: v
             for v in self.bookings()
@@ -375,7 +369,7 @@ class DepartmentReport:
             .annotate(
                 bookings=Count(ROWS),
                 completed=Count(ROWS, filter=Q(status=BookingStatus.COMPLETED)),
-                spend=spend_sum(this),
+                spend=spend(this),
             )
         )
 

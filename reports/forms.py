@@ -6,9 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from bookings.months import EARLIEST, LATEST, Month
 from portal.models import Department, Employee
 from portal.validators import code_validator
-from reports.months import EARLIEST, LATEST, Month
 
 
 class MonthForm(forms.Form):

@@ -34,8 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bookings.models import Lease
+from bookings.months import Month, report_tz
 from reports.models import JobRun, ScheduledJob
-from reports.months import Month, report_tz
 
 logger = logging.getLogger(__name__)
 

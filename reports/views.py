@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bookings.models import Booking
+from bookings.months import Month
 from portal.http import AuthenticatedRequest
 from portal.models import Department, User
 from portal.roles import ASSIGN_BOOKINGS, VIEW_ALL_REPORTS
@@ -32,7 +33,6 @@ from reports.figures import (
     unattributed_bookings,
 )
 from reports.forms import AssignForm, MonthForm
-from reports.months import Month
 from reports.report_tables import (
     department_tables,
     departments_table,

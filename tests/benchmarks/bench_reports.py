@@ -39,12 +39,12 @@ from django.db import connection
 from django.test import Client
 
 from bookings.models import Booking
+from bookings.months import Month
 from bookings.petitmonde import RemoteBooking
 from bookings.statuses import TERMINAL
 from bookings.sync.upsert import upsert
 from portal.models import Department, Employee, User
 from portal.roles import GROUP_NAMES, Role
-from reports.months import Month
 
 BOOKINGS = int(os.environ.get("BENCH_BOOKINGS", 1_000_000))
 EMPLOYEES = 10_000

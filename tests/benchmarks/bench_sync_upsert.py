@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 import pytest
 from django.db import connection
 
-from reports.months import Month
+from bookings.months import Month
 from tests.benchmarks.bench_reports import (
     MONTHS,
     NESTED,

@@ -264,7 +264,7 @@ def test_at_most_three_upcoming(employee: User) -> None:
 
 
 def cap_of(employee: User, start: datetime) -> policy.CapUse:
-    return policy.cap_use(employee.employee, start=start, tzinfo=BERLIN)
+    return policy.cap_use(employee.employee, start=start)
 
 
 def spend_38_20_in_march(employee: Employee) -> None:

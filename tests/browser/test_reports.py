@@ -12,8 +12,8 @@ from django.core.management import call_command
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
+from bookings.months import Month
 from portal import demo
-from reports.months import Month
 
 pytestmark = pytest.mark.browser
 

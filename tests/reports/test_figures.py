@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bookings.models import Booking, Visit
+from bookings.months import Month
 from portal.models import Department, Site, User
 from reports.figures import (
     DepartmentReport,
@@ -17,7 +18,6 @@ from reports.figures import (
     MonthOverview,
     find_anomalies,
 )
-from reports.months import Month
 from reports.report_tables import summary_table
 from tests.reports.conftest import at
 

@@ -67,7 +67,7 @@ def test_index_refuses_post(login: Callable[[User], Client], finance: User) -> N
 def test_default_month_is_this_month(
     login: Callable[[User], Client], finance: User
 ) -> None:
-    from reports.months import Month
+    from bookings.months import Month
 
     response = login(finance).get("/reports/")
     assert response.context["month"] == Month(2027, 1)

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from django.test import Client
 
+from bookings.months import EARLIEST, LATEST, Month
 from portal.models import User
 from reports.forms import MonthForm
-from reports.months import EARLIEST, LATEST, Month
 
 pytestmark = pytest.mark.django_db
 

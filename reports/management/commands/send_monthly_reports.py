@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bookings.months import EARLIEST, LATEST, Month
 from reports.emails import send_monthly_reports
-from reports.months import EARLIEST, LATEST, Month
 
 
 class Command(BaseCommand):

@@ -14,10 +14,10 @@ from django.db.models import Sum
 from pytest_django.live_server_helper import LiveServer
 
 from bookings.models import Booking
+from bookings.months import Month
 from bookings.sandbox.models import Booking as SandboxBooking
 from bookings.sandbox.models import Clock
 from reports.figures import MonthlySummary
-from reports.months import Month
 
 pytestmark = [pytest.mark.contract, pytest.mark.django_db(transaction=True)]
 

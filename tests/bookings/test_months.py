@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reports.months import Month
+from bookings.months import Month
 
 
 def test_parse_reads_year_and_month() -> None:

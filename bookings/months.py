@@ -1,6 +1,15 @@
-"""Calendar months in the portal's time zone: the unit of every report.
+"""A booking's month: the one definition, used by the cap and by every report.
 
-A booking belongs to the month of its reservation_start in settings.TIME_ZONE.
+A booking belongs to the calendar month of its `reservation_start` in the
+portal's time zone (settings.TIME_ZONE, the company's). One zone for all,
+rather than each site's own: a month is an accounting period, and finance,
+the department budgets and each person's monthly cap must close the same
+month at the same instant, whichever site a booking was at. A company whose
+sites all lie in its own zone (the usual case) sees no difference; a site
+elsewhere still shows its bookings' times in its own zone.
+
+Not a booking's month: the API's monthly request quota counts in UTC calendar
+months (bookings.sync.run.month_start_utc), because the API resets it so.
 """
 
 from __future__ import annotations
@@ -17,6 +26,7 @@ _PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
 
 
 def report_tz() -> ZoneInfo:
+    """The time zone every month is counted in."""
     return ZoneInfo(settings.TIME_ZONE)
 
 
