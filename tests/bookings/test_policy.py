@@ -485,3 +485,33 @@ def test_without_a_customer_or_token_id_nobody_can_book(
 
     assert [p.rule for p in refused.value.problems] == [policy.NO_IDENTITY]
     assert "administrator must first set" in refused.value.problems[0].message
+
+
+def test_the_cap_counts_the_month_in_the_portals_time_zone_whatever_the_site(
+    employee: User, site: Site, settings: Any
+) -> None:
+    # A site in Lisbon, an hour behind the portal's Berlin: 23:30 on 31 March
+    # there is already April in Berlin, so that booking is April's, as in the
+    # reports (bookings.months), and does not fill March's cap.
+    settings.TIME_ZONE = "Europe/Berlin"
+    site.time_zone = "Europe/Lisbon"
+    site.save()
+    lisbon = ZoneInfo("Europe/Lisbon")
+    make_booking(
+        employee.employee,
+        site=site,
+        start=datetime(2026, 3, 31, 23, 30, tzinfo=lisbon),
+        client_price=Decimal("39.00"),
+    )
+
+    problems = policy.problems_for(
+        employee.employee,
+        site=site,
+        start=datetime(2026, 3, 20, 9, tzinfo=lisbon),
+        end=datetime(2026, 3, 20, 10, tzinfo=lisbon),
+        estimate=Decimal("5.00"),
+        now=datetime(2026, 3, 19, 9, tzinfo=lisbon),
+    )
+
+    assert [p.rule for p in problems] == []
+    assert cap_of(employee, berlin(15, 8, month=4)).used == Decimal("39.00")
