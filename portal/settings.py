@@ -1,6 +1,6 @@
 """Settings for the EV-charging portal, read from the environment.
 
-Every variable is listed with a safe value in `.env.example` and in the README.
+Every variable is listed with a safe value in `.env.example` and in docs/operating.md.
 Development works with nothing set; with DEBUG off, secrets have no default.
 """
 
@@ -29,8 +29,8 @@ else:
     SECRET_KEY = env.str("SECRET_KEY", default="")
     if not SECRET_KEY:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. With DEBUG=false the portal needs a long "
-            "random secret key in the environment (see README, Production)."
+            "SECRET_KEY is not set. With DEBUG=false the portal needs a long random "
+            "secret key in the environment (see docs/operating.md, Production)."
         )
 
 ALLOWED_HOSTS = env.list(

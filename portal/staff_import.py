@@ -1,8 +1,9 @@
 """Import staff from a CSV file: validate every row first, then write all or nothing.
 
-The columns are documented in the README. Multi-valued cells (roles, manages)
-take values separated by spaces, commas, semicolons or "|", so the file may use
-either "," or ";" as its delimiter (German spreadsheet programs use ";").
+The columns are documented in docs/using.md (Importing staff). Multi-valued
+cells (roles, manages) take values separated by spaces, commas, semicolons or
+"|", so the file may use either "," or ";" as its delimiter (German
+spreadsheet programs use ";").
 """
 
 from __future__ import annotations

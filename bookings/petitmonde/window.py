@@ -41,7 +41,7 @@ de-duplicated by id):
 
 Correctness does not depend on the order the API answers in, nor on the
 forecasts: the sub-windows cover [start, end] and none of them came back full.
-Only the number of requests does (figures in the README). Each full page shrinks
+Only the number of requests does (figures in docs/benchmarks.md). Each full page shrinks
 its sub-window and each proven one moves the walk towards `start`, so it ends.
 
 Where this departs from B3's wording ("when a page comes back full, split the window

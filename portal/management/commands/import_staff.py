@@ -10,7 +10,7 @@ from portal.staff_import import ImportFileError, import_staff
 
 class Command(BaseCommand):
     help = (
-        "Import staff from a CSV file (columns in the README). Every row is "
+        "Import staff from a CSV file (columns in docs/using.md). Every row is "
         "checked first; if any row is bad nothing is written."
     )
 

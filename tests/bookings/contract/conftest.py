@@ -1,7 +1,7 @@
 """The real client against the real sandbox over a socket (pytest-django's live_server).
 
 `petitmonde` is a client built by `get_client()` from the settings, pointed at the
-sandbox the way the README tells an operator to; `raw` reads the same answers as
+sandbox the way docs/sandbox.md tells an operator to; `raw` reads the same answers as
 plain JSON, so a test can check that the client's typed objects hold all of it.
 """
 
