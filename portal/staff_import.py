@@ -13,7 +13,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -106,7 +106,10 @@ def column_limits() -> dict[str, int]:
         "token_id": Employee._meta.get_field("token_id"),
         "home_site": Site._meta.get_field("name"),
     }
-    return {column: cast(Field, f).max_length or 0 for column, f in fields.items()}
+    return {
+        column: cast("Field[Any, Any]", f).max_length or 0
+        for column, f in fields.items()
+    }
 
 
 def read_rows(data: bytes) -> list[dict[str, str | int]]:

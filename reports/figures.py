@@ -361,7 +361,7 @@ class DepartmentReport:
 
     def _places(self, *group: str) -> QuerySet[Booking, dict[str, Any]]:
         this = in_month(self.month)
-        return (
+        places: QuerySet[Booking, dict[str, Any]] = (
             self.bookings()
             .filter(this)
             .order_by()
@@ -372,6 +372,7 @@ class DepartmentReport:
                 spend=spend(this),
             )
         )
+        return places
 
     @cached_property
     def cities(self) -> list[PlaceRow]:

@@ -6,12 +6,13 @@ Built per request (never at import time), so plain gettext is right here.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from bookings.models import Booking
+from bookings.money import ZERO
 from reports.figures import (
-    ZERO,
     DepartmentReport,
     Figures,
     MonthlySummary,
@@ -166,7 +167,9 @@ def anomalies_table(report: DepartmentReport) -> Table:
     )
 
 
-def _places_table(name: str, caption: str, rows: list, *, by_location: bool) -> Table:
+def _places_table(
+    name: str, caption: str, rows: list[Any], *, by_location: bool
+) -> Table:
     columns = [Column(_("Charger") if by_location else _("City"))]
     if by_location:
         columns += [Column(_("City")), Column(_("Location id"))]

@@ -63,7 +63,8 @@ def selected_month(request: HttpRequest) -> Month:
     form = MonthForm(request.GET)
     if not form.is_valid():
         raise MonthRefused(form)
-    return form.cleaned_data["month"]
+    month: Month = form.cleaned_data["month"]
+    return month
 
 
 def month_view[View: Callable[..., HttpResponseBase]](view: View) -> View:

@@ -259,7 +259,7 @@ class PetitmondeClient:
                 return None  # the caller sees retry_after and decides
             return error.retry_after
         backoff = min(BACKOFF_MAX, BACKOFF_BASE * 2**attempt)
-        return backoff * (0.5 + 0.5 * self._jitter())
+        return float(backoff * (0.5 + 0.5 * self._jitter()))
 
     def _send(
         self,

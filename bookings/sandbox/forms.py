@@ -132,7 +132,7 @@ class SearchForm(ApiForm):
         return _integer(value, message, low=1, high=100) if value else 20
 
     def clean_connector_type(self) -> str:
-        value = self.cleaned_data["connector_type"]
+        value: str = self.cleaned_data["connector_type"]
         if value and value not in OCPI_STANDARDS:
             raise ValidationError(
                 "Invalid connector_type: must be an OCPI connector standard "
@@ -172,7 +172,7 @@ class BookingListForm(ApiForm):
     limit = _optional("limit")
 
     def clean_status(self) -> str:
-        value = self.cleaned_data["status"]
+        value: str = self.cleaned_data["status"]
         if value and value not in Booking.Status.values:
             raise ValidationError(
                 "Invalid status: must be one of " + ", ".join(Booking.Status.values)
@@ -248,7 +248,7 @@ class BookingCreateForm(ApiForm):
         return _instant(self, "reservation_end", "2026-02-10T16:00:00Z")
 
     def clean_token_strategy(self) -> str:
-        value = self.cleaned_data["token_strategy"]
+        value: str = self.cleaned_data["token_strategy"]
         if value not in Booking.TokenStrategy.values:
             raise ValidationError(
                 "Invalid token_strategy: must be one of "

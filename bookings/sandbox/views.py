@@ -143,7 +143,8 @@ def _json_body(request: HttpRequest) -> dict[str, Any] | None:
 
 def _found(queryset: Any, booking_id: str) -> Booking | None:
     try:
-        return queryset.filter(pk=uuid.UUID(booking_id)).first()
+        found: Booking | None = queryset.filter(pk=uuid.UUID(booking_id)).first()
+        return found
     except ValueError:  # not a UUID, so no booking of ours
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -335,7 +336,7 @@ class SeedResult:
 
 
 def _ensure_location(
-    result: SeedResult, location_id: str, evses: list[tuple], **fields: object
+    result: SeedResult, location_id: str, evses: list[tuple[Any, ...]], **fields: object
 ) -> None:
     """Create the location and its missing EVSEs; never change existing ones.
 
@@ -368,7 +369,9 @@ def _ensure_location(
             )
 
 
-def _evse_uids(location_id: str, evses: tuple) -> list[tuple[str, tuple]]:
+def _evse_uids(
+    location_id: str, evses: tuple[Any, ...]
+) -> list[tuple[str, tuple[Any, ...]]]:
     prefix = location_id.replace("-", "*")
     return [(f"{prefix}*{n}", evse) for n, evse in enumerate(evses, start=1)]
 

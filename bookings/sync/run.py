@@ -153,8 +153,8 @@ def request_budget(client: PetitmondeClient, now: datetime) -> int:
     """The requests this run may send (this `/usage` call included)."""
     quota = client.usage().monthly_quota
     limit = (quota.limit if quota else None) or DOCUMENTED_MONTHLY_QUOTA
-    share = math.floor(settings.SYNC_MAX_QUOTA_SHARE * limit)
-    spent = SyncRun.objects.requests_since(month_start_utc(now))
+    share: int = math.floor(settings.SYNC_MAX_QUOTA_SHARE * limit)
+    spent: int = SyncRun.objects.requests_since(month_start_utc(now))
     budget = share - spent
     remaining = quota.remaining if quota else None
     if remaining is not None:
