@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from bookings.models import SyncRun
-from reports.jobs import JOBS, OVERDUE_GRACE
-from reports.models import JobRun, ReportDelivery, ScheduledJob
+from portal.scheduler import registry
+from portal.scheduler.models import JobRun, ScheduledJob
+from portal.scheduler.runner import OVERDUE_GRACE
+from reports.models import ReportDelivery
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 def job_health(job: ScheduledJob) -> str:
     """Whether the job runs as it should, in words (never by colour alone)."""
     now = timezone.now()
-    registered = JOBS.get(job.name)
+    registered = registry.JOBS.get(job.name)
     if registered is None:
         return _("– no longer registered")
     if (
@@ -89,7 +91,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("schedule"))
     def schedule(self, job: ScheduledJob) -> str:
-        registered = JOBS.get(job.name)
+        registered = registry.JOBS.get(job.name)
         return registered.schedule.describe() if registered else "–"
 
     @admin.display(description=gettext_lazy("health"))
@@ -102,7 +104,7 @@ class ScheduledJobAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("history"))
     def runs_link(self, job: ScheduledJob) -> str:
-        url = reverse("admin:reports_jobrun_changelist") + f"?job__id__exact={job.pk}"
+        url = reverse("admin:portal_jobrun_changelist") + f"?job__id__exact={job.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Every run of this job"))
 
     @admin.action(

@@ -8,8 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from portal.models import User
-from reports.jobs import JOBS
-from reports.models import ScheduledJob
+from portal.scheduler.models import ScheduledJob
+from portal.scheduler.registry import JOBS
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def test_admin_sees_each_jobs_last_run_and_the_overdue_one_flagged(
         last_error="SMTPException: relay denied\nTraceback…",
         retry_at=now + timedelta(minutes=10),
     )
-    body = login(admin_user).get("/admin/reports/scheduledjob/").content.decode()
+    body = login(admin_user).get("/admin/portal/scheduledjob/").content.decode()
     assert "⚠ stopped running: due since" in body
     assert "✕ last run failed" in body
     assert "SMTPException: relay denied" in body
@@ -46,7 +46,7 @@ def test_admin_can_ask_a_job_to_run_now(
         name="monthly_reports", next_due_at=timezone.now() + timedelta(days=20)
     )
     login(admin_user).post(
-        "/admin/reports/scheduledjob/",
+        "/admin/portal/scheduledjob/",
         {"action": "run_soon", "_selected_action": [job.pk]},
     )
     job.refresh_from_db()
@@ -62,5 +62,5 @@ def test_admin_sees_sync_runs(
 def test_manager_cannot_open_the_job_page(
     login: Callable[[User], Client], manager: User
 ) -> None:
-    response = login(manager).get("/admin/reports/scheduledjob/")
+    response = login(manager).get("/admin/portal/scheduledjob/")
     assert response.status_code == 302  # to the login page: not staff
