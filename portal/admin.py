@@ -13,6 +13,10 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 
+# The admin imports each app's admin.py only: the scheduler's lives in its
+# room, and importing it here registers it.
+from portal.scheduler import admin as scheduler_admin  # noqa: F401
+
 admin.site.site_header = _("EV charging portal administration")
 admin.site.site_title = _("EV charging portal")
 admin.site.index_title = _("Departments, people, sites and roles")

@@ -6,6 +6,7 @@ from django.apps import AppConfig, apps
 from django.contrib.auth.management import create_permissions
 from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,10 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(restore_role_groups, sender=self)
+        # Each app registers its scheduled jobs in its own jobs.py (see
+        # portal.scheduler), as its admin in admin.py; importing them here
+        # fills the registry in every process, and portal imports no app.
+        autodiscover_modules("jobs")
 
 
 def restore_role_groups(

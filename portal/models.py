@@ -19,6 +19,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.roles import GROUP_NAMES, ROLE_PERMISSIONS, Role
+
+# Django looks for an app's models in its models.py only. The scheduler's live
+# in their room with the rest of the scheduler, so that one folder holds all of
+# it; importing them here registers them as the portal app's models.
+from portal.scheduler.models import (  # noqa: F401
+    HeldLease,
+    JobRun,
+    Lease,
+    ScheduledJob,
+)
 from portal.validators import (
     code_validator,
     validate_department_code,

@@ -56,9 +56,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_group",
         # The scheduled jobs' health, their runs, the sync's runs and the
         # monthly report deliveries; "change" lets an admin run a job now.
-        "reports.view_scheduledjob",
-        "reports.change_scheduledjob",
-        "reports.view_jobrun",
+        "portal.view_scheduledjob",
+        "portal.change_scheduledjob",
+        "portal.view_jobrun",
         "reports.view_reportdelivery",
         "bookings.view_syncrun",
     ],

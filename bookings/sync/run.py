@@ -49,12 +49,13 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from bookings.followup import take_in_late_booking
-from bookings.models import Booking, HeldLease, Lease, SyncRun
+from bookings.models import Booking, SyncRun
 from bookings.petitmonde import PetitmondeClient, PetitmondeError, RemoteBooking
 from bookings.petitmonde.window import read_window
 from bookings.statuses import BookingStatus
 from bookings.sync.attribution import Directory
 from bookings.sync.upsert import Counts, upsert
+from portal.scheduler.models import HeldLease, Lease
 
 LEASE = "sync_bookings"
 

@@ -15,10 +15,11 @@ import responses
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings.models import Booking, Lease, SyncRun, Visit
+from bookings.models import Booking, SyncRun, Visit
 from bookings.sync.run import CHUNK, LEASE, SyncAlreadyRunning, sync_bookings
 from bookings.sync.upsert import BATCH
 from portal.models import Department, Site, User
+from portal.scheduler.models import Lease
 from tests.bookings.fake_api import FakeApi
 
 pytestmark = pytest.mark.django_db
@@ -475,7 +476,7 @@ def test_a_run_killed_midway_is_completed_by_the_next_one(
     api.list_calls = 0
     api.before = die_on_the_fourth_list
     # A killed process runs no clean-up: its lease stays and its run stays open.
-    monkeypatch.setattr("bookings.models.HeldLease.release", lambda self: None)
+    monkeypatch.setattr("portal.scheduler.models.HeldLease.release", lambda self: None)
     monkeypatch.setattr("bookings.sync.run._record", lambda *args: None)
     with pytest.raises(Killed):
         run(api)

@@ -20,8 +20,9 @@ from django.core.management import call_command
 from django.db import connection
 from pytest_django.live_server_helper import LiveServer
 
-from bookings.models import Booking, Lease, SyncRun
+from bookings.models import Booking, SyncRun
 from bookings.statuses import TERMINAL
+from portal.scheduler.models import Lease
 
 pytestmark = [
     pytest.mark.postgres,

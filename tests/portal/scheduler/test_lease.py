@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bookings.models import Lease, _holder_token, _process_space
+from portal.scheduler.models import Lease, _holder_token, _process_space
 
 pytestmark = pytest.mark.django_db
 MINUTE = timedelta(minutes=1)
@@ -59,9 +59,9 @@ def dead_pid() -> int:
 def holder_of(monkeypatch: pytest.MonkeyPatch, *, pid: int, space: str | None) -> str:
     """The holder token a process `pid` in process space `space` writes."""
     with monkeypatch.context() as patch:
-        patch.setattr("bookings.models.os.getpid", lambda: pid)
+        patch.setattr("portal.scheduler.models.os.getpid", lambda: pid)
         if space is not None:
-            patch.setattr("bookings.models._process_space", lambda: space)
+            patch.setattr("portal.scheduler.models._process_space", lambda: space)
         return _holder_token()
 
 
@@ -103,7 +103,7 @@ def test_a_container_with_the_same_host_name_keeps_its_lease(
 def test_where_the_process_space_is_unknown_leases_wait_for_their_expiry(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bookings.models._process_space", lambda: "")
+    monkeypatch.setattr("portal.scheduler.models._process_space", lambda: "")
     left_behind(_holder_token().replace(f":{os.getpid()}:", f":{dead_pid()}:"))
     assert Lease.acquire("sync", ttl=MINUTE) is None
     Lease.objects.filter(name="sync").update(expires_at=timezone.now() - MINUTE)
@@ -119,7 +119,7 @@ def test_every_holder_is_unique_and_keeps_a_long_host_name(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     host = "portal-" + "x" * 50 + ".eu-central-1.compute.internal"
-    monkeypatch.setattr("bookings.models.socket.gethostname", lambda: host)
+    monkeypatch.setattr("portal.scheduler.models.socket.gethostname", lambda: host)
     first = Lease.acquire("sync", ttl=MINUTE)
     second = Lease.acquire("other", ttl=MINUTE)
     assert first is not None and second is not None
@@ -133,7 +133,7 @@ def test_every_holder_is_unique_and_keeps_a_long_host_name(
 def test_a_host_name_too_long_for_the_column_is_cut_not_the_identity(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bookings.models.socket.gethostname", lambda: "h" * 300)
+    monkeypatch.setattr("portal.scheduler.models.socket.gethostname", lambda: "h" * 300)
     token = _holder_token()
     assert len(token) == Lease._meta.get_field("holder").max_length
     random_part, _space, pid, host = token.split(":", 3)

@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from reports import jobs
+from portal.scheduler import runner
 
 TICK_SECONDS = 60
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
                 self.stdout.write(line)
 
         if options["once"]:
-            jobs.tick(log=log)
+            runner.tick(log=log)
             return
         stop = threading.Event()
 
@@ -46,6 +46,6 @@ class Command(BaseCommand):
         log("Scheduled jobs: running every minute (Ctrl-C stops).")
         while not stop.is_set():
             close_old_connections()
-            jobs.tick(log=log)
+            runner.tick(log=log)
             close_old_connections()
             stop.wait(TICK_SECONDS - time.time() % TICK_SECONDS)
