@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,18 +34,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings import external_ids
+from bookings import external_ids, notify, policy
+from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from bookings.petitmonde import (
     BookingRequest,
     PetitmondeClient,
     PetitmondeError,
     RemoteBooking,
+    TokenStrategy,
     get_client,
 )
 from bookings.petitmonde.window import read_window
 from bookings.statuses import BookingStatus
-from portal.models import User
+from portal.models import Employee, Site, User
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +153,122 @@ def explain(error: PetitmondeError) -> str:
         "The booking service is not answering properly at the moment. "
         "Nothing was changed; please try again in a few minutes."
     )
+
+
+# --- an employee's booking: the one way in ------------------------------------
+
+
+@dataclass(frozen=True)
+class Booked:
+    """Sent, and the API has it (the operator may still have to confirm)."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class AlreadyConfirmed:
+    """The same form was confirmed before: this is the booking it made."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    """A rule stands in the way; nothing was written or sent."""
+
+    problems: list[policy.Problem]
+
+
+@dataclass(frozen=True)
+class NotBooked:
+    """The API refused or failed, so nothing was booked (the row is gone).
+
+    `conflict`: the charger was taken for this time, so offer the others.
+    """
+
+    message: str
+    conflict: bool = False
+
+
+@dataclass(frozen=True)
+class BeingChecked:
+    """Nobody can tell yet whether the API made it; the row stays SUBMITTING."""
+
+    booking: Booking
+    message: str
+
+
+BookingOutcome = Booked | AlreadyConfirmed | NotAllowed | NotBooked | BeingChecked
+
+
+def create_booking(
+    *,
+    employee: Employee,
+    offer: ChargerOffer,
+    site: Site,
+    submission_key: uuid.UUID,
+    requested_by: User,
+    client: PetitmondeClient | None = None,
+) -> BookingOutcome:
+    """Book `offer` for `employee`: judge the rules, write, send, tell them.
+
+    The rules are judged and the booking written as SUBMITTING in one
+    transaction with the employee's row locked (SELECT … FOR UPDATE; SQLite
+    takes its write lock when the transaction starts), so a second booking of
+    the same person waits and then sees the first. The booking is sent after
+    the commit, and the e-mail goes out once it is made. A form submitted twice
+    comes back as the booking of the first time.
+    """
+    with transaction.atomic():
+        locked = (
+            Employee.objects.select_for_update(of=("self",))
+            .select_related("department", "user")
+            .get(pk=employee.pk)
+        )
+        existing = Booking.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            if existing.employee_id != locked.pk:
+                return NotAllowed(
+                    [policy.Problem(policy.FORM, _("Please search again."))]
+                )
+            return AlreadyConfirmed(existing)
+        problems = policy.problems_for(
+            locked,
+            site=site,
+            start=offer.start,
+            end=offer.end,
+            estimate=offer.estimated_price,
+        )
+        if problems:
+            return NotAllowed(problems)
+        booking, created = add_submitting(
+            department_code=locked.department.code,
+            person_id=locked.employee_id,
+            day=offer.start.astimezone(site.tzinfo).date(),
+            submission_key=submission_key,
+            employee=locked,
+            department=locked.department,
+            requested_by=requested_by,
+            site=site,
+            token_strategy=TokenStrategy.DRIVER_TOKEN,
+            # One identity only: the API does not say which wins when both come.
+            customer_id=locked.customer_id,
+            token_id="" if locked.customer_id else locked.token_id,
+            **offer.booking_fields(),
+        )
+    if not created:
+        return AlreadyConfirmed(booking)
+    try:
+        send_booking(booking, client=client)
+    except BookingFailed as failure:
+        return NotBooked(failure.message, conflict=failure.conflict)
+    except BookingUncertain as uncertain:
+        return BeingChecked(booking, uncertain.message)
+    notify.booking_made(booking)
+    return Booked(booking)
+
+
+# --- the steps of a booking ---------------------------------------------------
 
 
 def add_submitting(

@@ -13,13 +13,17 @@ import pytest
 import requests
 import responses
 from django.utils import timezone
+from requests import PreparedRequest
 
-from bookings import services
+from bookings import policy, services
+from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from bookings.petitmonde import PetitmondeClient
 from bookings.services import BookingFailed, BookingUncertain
 from bookings.statuses import BookingStatus
-from portal.models import User
+from portal.models import Employee, Site, User
+from tests.bookings.factories import echo_created
+from tests.bookings.test_policy import offer_at, tomorrow_at
 from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +98,178 @@ def confirmed(submitting: Booking) -> Booking:
 
 def no_sleep(seconds: float) -> None:
     pass
+
+
+# --- create_booking ----------------------------------------------------------
+
+
+@pytest.fixture
+def makes_bookings(api_mock: responses.RequestsMock) -> None:
+    """The API makes whatever it is sent."""
+    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", echo_created)
+
+
+def create(
+    api: PetitmondeClient,
+    employee: User,
+    offer: ChargerOffer,
+    key: uuid.UUID | None = None,
+) -> services.BookingOutcome:
+    return services.create_booking(
+        employee=employee.employee,
+        offer=offer,
+        site=Site.objects.get(pk=offer.site_id),
+        submission_key=key or uuid.uuid4(),
+        requested_by=employee,
+        client=api,
+    )
+
+
+def test_create_booking_writes_the_booking_before_sending_it(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    employee: User,
+    site: Site,
+) -> None:
+    written: list[Booking] = []
+
+    def make(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        written.append(Booking.objects.get())  # the row as it stands when sent
+        return echo_created(request)
+
+    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", make)
+    start = tomorrow_at(8)
+    outcome = create(api, employee, offer_at(site, start))
+
+    assert isinstance(outcome, services.Booked)
+    [booking] = written
+    assert booking.status == BookingStatus.SUBMITTING
+    assert booking.external_id == f"engineering-emp042-{start:%Y%m%d}"
+    assert booking.token_strategy == "driver_token"
+    assert booking.customer_id == "cust_emp042"
+    assert booking.token_id == ""
+    assert booking.estimated_price == Decimal("6.50")
+    assert booking.site == site
+    assert booking.department.code == "engineering"
+    assert booking.requested_by == employee
+    assert booking.location_address == "Kaiserstraße 120"
+    assert booking.api_id is None
+    assert outcome.booking.pk == booking.pk
+
+
+def test_the_reference_carries_the_local_date_at_the_site(
+    api: PetitmondeClient, makes_bookings: None, employee: User, site: Site
+) -> None:
+    start = tomorrow_at(0) + timedelta(minutes=30)  # the day before, in UTC
+    outcome = create(api, employee, offer_at(site, start))
+    assert isinstance(outcome, services.Booked)
+    assert outcome.booking.external_id.endswith(f"-{start:%Y%m%d}")
+    assert start.astimezone(UTC).date() != start.date()
+
+
+def test_a_second_booking_that_day_gets_dash_2(
+    api: PetitmondeClient, makes_bookings: None, employee: User, site: Site
+) -> None:
+    made = create(api, employee, offer_at(site, tomorrow_at(8)))
+    assert isinstance(made, services.Booked)
+    first = made.booking
+    first.status = BookingStatus.CANCELLED
+    first.api_id = "api-first"
+    first.save()
+
+    second = create(api, employee, offer_at(site, tomorrow_at(14)))
+
+    assert isinstance(second, services.Booked)
+    assert second.booking.external_id == first.external_id + "-2"
+
+
+def test_the_same_form_twice_makes_one_booking(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    makes_bookings: None,
+    employee: User,
+    site: Site,
+) -> None:
+    key = uuid.uuid4()
+    first = create(api, employee, offer_at(site, tomorrow_at(8)), key)
+    again = create(api, employee, offer_at(site, tomorrow_at(8)), key)
+
+    assert isinstance(first, services.Booked)
+    assert isinstance(again, services.AlreadyConfirmed)
+    assert again.booking.pk == first.booking.pk
+    assert Booking.objects.count() == 1
+    assert len(api_mock.calls) == 1  # sent once
+
+
+def test_someone_elses_form_key_is_refused(
+    api: PetitmondeClient,
+    makes_bookings: None,
+    employee: User,
+    colleague: User,
+    site: Site,
+) -> None:
+    key = uuid.uuid4()
+    create(api, colleague, offer_at(site, tomorrow_at(8)), key)
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(8)), key)
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.FORM]
+
+
+def test_a_refused_booking_writes_nothing(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    makes_bookings: None,
+    employee: User,
+    site: Site,
+) -> None:
+    create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(14)))
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.PER_DAY]
+    assert Booking.objects.count() == 1
+    assert len(api_mock.calls) == 1  # and sends nothing
+
+
+def test_the_token_id_is_sent_when_there_is_no_customer_id(
+    api: PetitmondeClient, makes_bookings: None, employee: User, site: Site
+) -> None:
+    Employee.objects.filter(pk=employee.employee.pk).update(
+        customer_id="", token_id="tok_42"
+    )
+    employee.employee.refresh_from_db()
+
+    outcome = create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    assert isinstance(outcome, services.Booked)
+    booking = outcome.booking
+    assert (booking.customer_id, booking.token_id) == ("", "tok_42")
+
+
+def test_an_inactive_employee_cannot_book(
+    api: PetitmondeClient, employee: User, site: Site
+) -> None:
+    Employee.objects.filter(pk=employee.employee.pk).update(is_active=False)
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.INACTIVE]
+
+
+def test_without_a_customer_or_token_id_nobody_can_book(
+    api: PetitmondeClient, employee: User, site: Site
+) -> None:
+    Employee.objects.filter(pk=employee.employee.pk).update(customer_id="")
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.NO_IDENTITY]
+    assert "administrator must first set" in refused.problems[0].message
 
 
 # --- send_booking ------------------------------------------------------------
