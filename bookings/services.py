@@ -24,17 +24,16 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings import external_ids, notify, policy
+from bookings import notify, policy
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from bookings.petitmonde import (
@@ -241,7 +240,7 @@ def create_booking(
         )
         if problems:
             return NotAllowed(problems)
-        booking, created = add_submitting(
+        booking, created = Booking.objects.add_submitting(
             department_code=locked.department.code,
             person_id=locked.employee_id,
             day=offer.start.astimezone(site.tzinfo).date(),
@@ -269,39 +268,6 @@ def create_booking(
 
 
 # --- the steps of a booking ---------------------------------------------------
-
-
-def add_submitting(
-    *, department_code: str, person_id: str, day: date, **fields: Any
-) -> tuple[Booking, bool]:
-    """Write a SUBMITTING booking with the first free external_id of that day.
-
-    Call it inside the transaction where the caller checked its rules. Returns
-    (booking, created); created is False when the same form was already
-    submitted (same `submission_key`): the existing booking is returned.
-    """
-    key = fields.get("submission_key")
-    base = external_ids.base_for(department_code, person_id, day)
-    for _attempt in range(20):
-        if key and (existing := Booking.objects.filter(submission_key=key).first()):
-            return existing, False
-        taken = Booking.objects.filter(external_id__startswith=base).values_list(
-            "external_id", flat=True
-        )
-        reference = external_ids.first_free(department_code, person_id, day, taken)
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    external_id=str(reference),
-                    status=BookingStatus.SUBMITTING,
-                    origin=Booking.Origin.PORTAL,
-                    attribution=Booking.Attribution.PORTAL,
-                    **fields,
-                )
-        except IntegrityError:
-            continue  # another request took that reference or that key first
-        return booking, True
-    raise RuntimeError(f"No free external_id for {base} after 20 attempts")
 
 
 def booking_request(booking: Booking) -> BookingRequest:

@@ -46,7 +46,6 @@ from bookings.policy import Rules
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
-    add_submitting,
     cancel_booking,
     is_settleable,
     refresh_bookings,
@@ -365,7 +364,7 @@ def _write_submitting(
     tz = visit.site.tzinfo
     bookings = []
     for offer, key in zip(plan, keys, strict=True):
-        booking, created = add_submitting(
+        booking, created = Booking.objects.add_submitting(
             department_code=external_ids.VISITOR_DEPARTMENT,
             person_id=external_ids.VISITOR_EMPLOYEE,
             day=offer.start.astimezone(tz).date(),
