@@ -26,10 +26,10 @@ from bookings.reception.visits import refresh_visit_bookings
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
-    cancel_booking,
     is_settleable,
     record_remote,
     resolve_submitting,
+    send_cancel,
 )
 from bookings.statuses import CANCELLABLE, BookingStatus
 from portal.models import Employee
@@ -176,9 +176,7 @@ def take_in_late_booking(
 def _cancel_owed(booking: Booking, *, client: PetitmondeClient) -> str:
     """Make a cancellation the portal owes; record why, should it fail."""
     try:
-        cancel_booking(
-            booking=booking, by=None, reason=LATE_CANCEL_REASON, client=client
-        )
+        send_cancel(booking, by=None, reason=LATE_CANCEL_REASON, client=client)
     except BookingFailed as failure:
         logger.warning("Could not cancel %s: %s", booking, failure.detail)
         still_owed = booking.is_cancellable

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -459,9 +460,63 @@ def find_by_external_id(
     return matches[0] if matches else None
 
 
+# --- an employee's cancel: the one way in ------------------------------------
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The API cancelled it. `free`: before the operator confirmed, so nothing
+    is charged (whatever the API left in client_price)."""
+
+    booking: Booking
+    free: bool
+
+    @property
+    def fee(self) -> Decimal | None:
+        """The operator's cancellation fee, when it is charged and known."""
+        return None if self.free else self.booking.client_price
+
+
+@dataclass(frozen=True)
+class AlreadyCancelled:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class NotCancelled:
+    """The booking still stands (or is past cancelling); `message` says how."""
+
+    booking: Booking
+    message: str
+
+
+CancelOutcome = Cancelled | AlreadyCancelled | NotCancelled
+
+
 def cancel_booking(
     *,
     booking: Booking,
+    by: User,
+    reason: str,
+    client: PetitmondeClient | None = None,
+) -> CancelOutcome:
+    """Cancel an employee's booking and tell them, or say why it still stands."""
+    if booking.status == BookingStatus.CANCELLED:
+        return AlreadyCancelled(booking)
+    # The terms are those before the cancel: afterwards every booking is
+    # CANCELLED, and free or not can no longer be told from its status.
+    free = booking.cancellation_is_free
+    try:
+        send_cancel(booking, by=by, reason=reason, client=client)
+    except BookingFailed as failure:
+        return NotCancelled(booking, failure.message)
+    notify.booking_cancelled(booking, free=free)
+    return Cancelled(booking, free=free)
+
+
+def send_cancel(
+    booking: Booking,
+    *,
     by: User | None,
     reason: str,
     client: PetitmondeClient | None = None,

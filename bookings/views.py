@@ -37,13 +37,16 @@ from bookings.forms import (
 from bookings.models import Booking, BookingQuerySet
 from bookings.petitmonde import PetitmondeError
 from bookings.services import (
+    AlreadyCancelled,
     AlreadyConfirmed,
     BeingChecked,
     Booked,
     BookingFailed,
     BookingUncertain,
+    Cancelled,
     NotAllowed,
     NotBooked,
+    NotCancelled,
     cancel_booking,
     create_booking,
     explain,
@@ -410,30 +413,27 @@ def booking_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "bookings/cancel.html", {"booking": booking, "form": form}
         )
-    if booking.status == BookingStatus.CANCELLED:
-        messages.info(request, _("This booking was already cancelled."))
-        return _detail(booking)
-    was_free = booking.cancellation_is_free
-    try:
-        cancel_booking(
-            booking=booking, by=employee.user, reason=form.cleaned_data["reason"]
-        )
-    except BookingFailed as failure:
-        messages.error(request, failure.message)
-        return _detail(booking)
-    notify.booking_cancelled(booking, free=was_free)
-    messages.success(request, _cancelled_message(booking, was_free=was_free))
+    outcome = cancel_booking(
+        booking=booking, by=employee.user, reason=form.cleaned_data["reason"]
+    )
+    match outcome:
+        case AlreadyCancelled():
+            messages.info(request, _("This booking was already cancelled."))
+        case NotCancelled(message=message):
+            messages.error(request, message)
+        case Cancelled():
+            messages.success(request, _cancelled_message(outcome))
     return _detail(booking)
 
 
-def _cancelled_message(booking: Booking, *, was_free: bool) -> str:
-    if was_free:
+def _cancelled_message(cancelled: Cancelled) -> str:
+    if cancelled.free:
         return _("Cancelled, free of charge. A confirmation e-mail is on its way.")
-    if booking.client_price:
+    if cancelled.fee:
         return _(
             "Cancelled. The operator charges a cancellation fee of %(fee)s. "
             "A confirmation e-mail is on its way."
-        ) % {"fee": format_money(booking.client_price, booking.currency)}
+        ) % {"fee": format_money(cancelled.fee, cancelled.booking.currency)}
     return _(
         "Cancelled. The operator may charge a cancellation fee. "
         "A confirmation e-mail is on its way."

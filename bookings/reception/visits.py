@@ -46,11 +46,11 @@ from bookings.policy import Rules
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
-    cancel_booking,
     is_settleable,
     refresh_bookings,
     resolve_submitting,
     send_booking,
+    send_cancel,
 )
 from bookings.statuses import CANCELLABLE, BookingStatus
 from portal.emails import send_email_on_commit
@@ -419,8 +419,8 @@ def _undo(
     still_booked = []
     for booking in made:
         try:
-            cancel_booking(
-                booking=booking,
+            send_cancel(
+                booking,
                 by=by,
                 reason="Visit could not be booked in full",
                 client=client,
@@ -518,9 +518,7 @@ def _cancel(
             (booking.reservation_start, booking.reservation_end), booking.tzinfo
         )
         try:
-            cancel_booking(
-                booking=booking, by=by, reason="Cancelled by reception", client=client
-            )
+            send_cancel(booking, by=by, reason="Cancelled by reception", client=client)
         except BookingFailed as failure:
             if owed and booking.is_cancellable:
                 _owe_cancel(booking, failure.detail)
@@ -597,8 +595,8 @@ def refresh_visit_bookings(
             and not _tried_just_now(booking, now)
         ):
             try:
-                cancel_booking(
-                    booking=booking,
+                send_cancel(
+                    booking,
                     by=visit.created_by or booking.requested_by,
                     reason="Visit could not be booked in full",
                     client=client,

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+from django.core import mail
 from django.utils import timezone
 from requests import PreparedRequest
 
@@ -534,6 +535,96 @@ def test_unanswerable_create_stays_submitting_until_resolved(
 # --- cancel_booking -----------------------------------------------------------
 
 
+def test_cancel_booking_before_confirmation_is_free_and_tells_the_person(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    confirmed.status = BookingStatus.PENDING
+    confirmed.save()
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json=remote(status="CANCELLED", client_price=2.0),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.cancel_booking(
+            booking=confirmed, by=employee, reason="", client=api
+        )
+
+    assert outcome == services.Cancelled(confirmed, free=True)
+    assert outcome.fee is None  # whatever the API left in client_price
+    [email] = mail.outbox
+    assert email.to == [employee.email]
+
+
+def test_cancel_booking_after_confirmation_names_the_fee(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json=remote(status="CANCELLED", client_price=3.0),
+    )
+
+    outcome = services.cancel_booking(
+        booking=confirmed, by=employee, reason="", client=api
+    )
+
+    assert isinstance(outcome, services.Cancelled)
+    assert not outcome.free
+    assert outcome.fee == Decimal("3.00")
+
+
+def test_cancel_booking_that_fails_says_why_and_tells_nobody(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json={"error": "Unauthorized"},
+        status=401,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.cancel_booking(
+            booking=confirmed, by=employee, reason="", client=api
+        )
+
+    assert isinstance(outcome, services.NotCancelled)
+    assert outcome.message.startswith("The booking was not cancelled.")
+    assert mail.outbox == []
+    confirmed.refresh_from_db()
+    assert confirmed.status == BookingStatus.CONFIRMED
+
+
+def test_cancel_booking_already_cancelled_sends_nothing(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    confirmed.status = BookingStatus.CANCELLED
+    confirmed.save()
+
+    outcome = services.cancel_booking(
+        booking=confirmed, by=employee, reason="", client=api
+    )
+
+    assert outcome == services.AlreadyCancelled(confirmed)
+    assert len(api_mock.calls) == 0
+
+
+# --- send_cancel --------------------------------------------------------------
+
+
 def test_cancel_sends_the_reason_and_records_the_fee(
     api: PetitmondeClient,
     api_mock: responses.RequestsMock,
@@ -545,9 +636,7 @@ def test_cancel_sends_the_reason_and_records_the_fee(
         json=remote(status="CANCELLED", client_price=3.0),
     )
 
-    services.cancel_booking(
-        booking=confirmed, by=employee, reason="Plans changed", client=api
-    )
+    services.send_cancel(confirmed, by=employee, reason="Plans changed", client=api)
 
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.CANCELLED
@@ -569,7 +658,7 @@ def test_cancel_refused_because_someone_else_cancelled_first_is_a_success(
     )
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CANCELLED"))
 
-    services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+    services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.CANCELLED
@@ -589,7 +678,7 @@ def test_cancel_refused_because_charging_started_records_the_new_status(
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="ATTENDING"))
 
     with pytest.raises(BookingFailed, match="charging"):
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.ATTENDING
@@ -604,7 +693,7 @@ def test_cancel_with_no_answer_reads_the_truth_back(
     api_mock.post(f"{BASE_URL}/bookings/{API_ID}/cancel", body=requests.ReadTimeout())
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CANCELLED"))
 
-    services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+    services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     assert Booking.objects.get().status == BookingStatus.CANCELLED
     assert sum(c.request.method == "POST" for c in api_mock.calls) == 1
@@ -620,7 +709,7 @@ def test_cancel_with_api_down_leaves_the_booking_as_it_was(
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", body=requests.ConnectionError("down"))
 
     with pytest.raises(BookingFailed) as failed:
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     assert failed.value.message == (
         "The booking service did not answer in time. We could not check "
@@ -644,7 +733,7 @@ def test_cancel_hit_by_a_server_error_says_the_booking_still_stands(
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CONFIRMED"))
 
     with pytest.raises(BookingFailed) as failed:
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     # Not "it is now confirmed": it was confirmed before and nothing moved.
     assert failed.value.message == (
@@ -671,7 +760,7 @@ def test_a_booking_made_outside_the_portal_is_not_cancelled(
     confirmed.save()
 
     with pytest.raises(BookingFailed, match="made outside the portal"):
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     assert not confirmed.is_cancellable
     assert not api_mock.calls
@@ -686,7 +775,7 @@ def test_booking_that_ended_is_not_sent_to_cancel(
     confirmed.status = BookingStatus.COMPLETED
     confirmed.save()
     with pytest.raises(BookingFailed, match="no longer be cancelled"):
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
     assert not api_mock.calls
 
 
