@@ -27,7 +27,6 @@ from bookings.services import (
     BookingFailed,
     BookingUncertain,
     is_settleable,
-    record_remote,
     resolve_submitting,
     send_cancel,
 )
@@ -163,7 +162,7 @@ def take_in_late_booking(
                 "The booking service made it after the portal had given it up, "
                 "and another booking stands for that time."
             )
-        record_remote(booking, remote)
+        booking.record_remote(remote)
         if keep:
             logger.warning("Adopted %s: the API made it after all", booking)
             if not remote.is_terminal:

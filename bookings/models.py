@@ -507,6 +507,12 @@ class Booking(models.Model):
         )
 
     # --- the API's view -----------------------------------------------------
+    def record_remote(self, remote: RemoteBooking) -> None:
+        """Save what the API says about this booking, and that it was asked now."""
+        self.apply_remote(remote)
+        self.last_synced_at = timezone.now()
+        self.save()
+
     def apply_remote(self, remote: RemoteBooking) -> list[str]:
         """Copy what the API says about this booking; return the changed fields.
 

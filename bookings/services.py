@@ -44,8 +44,8 @@ from bookings.petitmonde import (
     RemoteBooking,
     TokenStrategy,
     get_client,
+    window,
 )
-from bookings.petitmonde.window import read_window
 from bookings.statuses import BookingStatus
 from portal.models import Employee, Site, User
 
@@ -285,13 +285,6 @@ def booking_request(booking: Booking) -> BookingRequest:
     )
 
 
-def record_remote(booking: Booking, remote: RemoteBooking) -> None:
-    """Save what the API says about a booking."""
-    booking.apply_remote(remote)
-    booking.last_synced_at = timezone.now()
-    booking.save()
-
-
 def send_booking(
     booking: Booking,
     *,
@@ -315,7 +308,7 @@ def send_booking(
             raise BookingFailed(explain(error), error=error) from error
         logger.warning("Create of %s was ambiguous (%s); looking it up", booking, error)
         return _look_up(booking, client=client, cause=what_happened(error), sleep=sleep)
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
@@ -372,7 +365,7 @@ def resolve_submitting(
                 "time, and otherwise cancels it at once."
             )
         )
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
@@ -412,26 +405,17 @@ def _look_up(
         raise BookingUncertain(_uncertain_message(cause), cause=cause) from lookup_error
     if remote is None:
         raise BookingUncertain(_uncertain_message(cause), cause=cause)
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
 def same_window(booking: Booking, remote: RemoteBooking) -> bool:
-    """Whether the API's booking is for this booking's charger and window.
-
-    What the API leaves out cannot differ (undocumented fields are optional).
-    Times are compared to the second, the precision the API keeps.
-    """
-
-    def same(ours: datetime, theirs: datetime | None) -> bool:
-        return theirs is None or ours.replace(microsecond=0) == theirs.replace(
-            microsecond=0
-        )
-
-    return (
-        remote.evse_uid in (None, booking.evse_uid)
-        and same(booking.reservation_start, remote.reservation_start)
-        and same(booking.reservation_end, remote.reservation_end)
+    """Whether the API's booking is for this booking's charger and window."""
+    return window.same_window(
+        remote,
+        evse_uid=booking.evse_uid,
+        start=booking.reservation_start,
+        end=booking.reservation_end,
     )
 
 
@@ -444,20 +428,15 @@ def find_by_external_id(
     # minutes' notice), so the window's start bounds the API's created_at even
     # when its clock runs ahead of ours (a sandbox whose clock was moved on).
     # Real bookings are never created in the future, so this costs nothing.
-    read = read_window(
+    return window.find_booking(
         client,
-        start=booking.created_at - LOOKUP_MARGIN,
-        end=max(timezone.now() + LOOKUP_MARGIN, booking.reservation_start),
+        external_id=booking.external_id,
+        evse_uid=booking.evse_uid,
+        start=booking.reservation_start,
+        end=booking.reservation_end,
+        made_from=booking.created_at - LOOKUP_MARGIN,
+        made_until=max(timezone.now() + LOOKUP_MARGIN, booking.reservation_start),
     )
-    # Another tool may have reused the reference; ours has our charger and
-    # our window, exactly: anything else is not ours to adopt.
-    matches = [
-        remote
-        for remote in read.bookings
-        if remote.external_id == booking.external_id and same_window(booking, remote)
-    ]
-    matches.sort(key=lambda r: r.status == BookingStatus.CANCELLED)
-    return matches[0] if matches else None
 
 
 # --- an employee's cancel: the one way in ------------------------------------
@@ -569,14 +548,14 @@ def send_cancel(
                 detail=detail,
             ) from read_error
         before = booking.status
-        record_remote(booking, remote)
+        booking.record_remote(remote)
         if remote.status != BookingStatus.CANCELLED:
             raise _not_cancelled(
                 booking, before=before, cause=cause, error=error
             ) from error
         return booking
     booking.cancelled_by = by
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
@@ -675,6 +654,6 @@ def refresh_bookings(
     for booking in due:
         remote = found.get(str(booking.api_id))
         if remote is not None:
-            record_remote(booking, remote)
+            booking.record_remote(remote)
             refreshed += 1
     return Refresh(refreshed, requests)
