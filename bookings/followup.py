@@ -154,7 +154,7 @@ def take_in_late_booking(
         if booking is None:
             return ""
         if booking.employee_id is not None:
-            # As policy.reserve does: a booking made at the same moment waits.
+            # As create_booking does: a booking made at the same moment waits.
             Employee.objects.select_for_update().filter(pk=booking.employee_id).get()
         keep = not remote.is_cancellable or not has_other_booking_for(booking)
         if not keep:

@@ -1,8 +1,13 @@
 """Flows that span the API and the database.
 
+One way in per flow of an employee: `create_booking` and `cancel_booking`
+judge, write, send and tell the person, and return an outcome that the view
+puts into words. Their steps (`send_booking`, `send_cancel`, the settling of an
+unclear create) serve the visitor flow and the follow-up jobs too.
+
 No database transaction is ever held open across an HTTP call. A new booking
-is first written locally as SUBMITTING (in a short transaction where the caller
-also checks its rules), then sent, then completed from the API's answer.
+is first written locally as SUBMITTING (in a short transaction where its rules
+are checked), then sent, then completed from the API's answer.
 
 Only a clear refusal (a 4xx) proves that nothing was booked: the row is then
 removed. When the answer is ambiguous (timeout, dropped connection, 5xx, an
