@@ -26,10 +26,9 @@ from bookings.reception.visits import refresh_visit_bookings
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
-    cancel_booking,
     is_settleable,
-    record_remote,
     resolve_submitting,
+    send_cancel,
 )
 from bookings.statuses import CANCELLABLE, BookingStatus
 from portal.models import Employee
@@ -155,7 +154,7 @@ def take_in_late_booking(
         if booking is None:
             return ""
         if booking.employee_id is not None:
-            # As policy.reserve does: a booking made at the same moment waits.
+            # As create_booking does: a booking made at the same moment waits.
             Employee.objects.select_for_update().filter(pk=booking.employee_id).get()
         keep = not remote.is_cancellable or not has_other_booking_for(booking)
         if not keep:
@@ -163,7 +162,7 @@ def take_in_late_booking(
                 "The booking service made it after the portal had given it up, "
                 "and another booking stands for that time."
             )
-        record_remote(booking, remote)
+        booking.record_remote(remote)
         if keep:
             logger.warning("Adopted %s: the API made it after all", booking)
             if not remote.is_terminal:
@@ -176,9 +175,7 @@ def take_in_late_booking(
 def _cancel_owed(booking: Booking, *, client: PetitmondeClient) -> str:
     """Make a cancellation the portal owes; record why, should it fail."""
     try:
-        cancel_booking(
-            booking=booking, by=None, reason=LATE_CANCEL_REASON, client=client
-        )
+        send_cancel(booking, by=None, reason=LATE_CANCEL_REASON, client=client)
     except BookingFailed as failure:
         logger.warning("Could not cancel %s: %s", booking, failure.detail)
         still_owed = booking.is_cancellable

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from bookings import external_ids
 from bookings.petitmonde import RemoteBooking
 from bookings.statuses import (
     CANCELLABLE,
@@ -179,6 +180,40 @@ class BookingQuerySet(models.QuerySet["Booking"]):
         return self.filter(visit__in=Visit.objects.visible_to(user))
 
 
+class BookingManager(models.Manager["Booking"]):
+    def add_submitting(
+        self, *, department_code: str, person_id: str, day: date, **fields: Any
+    ) -> tuple[Booking, bool]:
+        """Write a SUBMITTING booking with the first free external_id of that day.
+
+        Call it inside the transaction where the caller checked its rules. Returns
+        (booking, created); created is False when the same form was already
+        submitted (same `submission_key`): the existing booking is returned.
+        """
+        key = fields.get("submission_key")
+        base = external_ids.base_for(department_code, person_id, day)
+        for _attempt in range(20):
+            if key and (existing := self.filter(submission_key=key).first()):
+                return existing, False
+            taken = self.filter(external_id__startswith=base).values_list(
+                "external_id", flat=True
+            )
+            reference = external_ids.first_free(department_code, person_id, day, taken)
+            try:
+                with transaction.atomic():
+                    booking = self.create(
+                        external_id=str(reference),
+                        status=BookingStatus.SUBMITTING,
+                        origin=Booking.Origin.PORTAL,
+                        attribution=Booking.Attribution.PORTAL,
+                        **fields,
+                    )
+            except IntegrityError:
+                continue  # another request took that reference or that key first
+            return booking, True
+        raise RuntimeError(f"No free external_id for {base} after 20 attempts")
+
+
 class Booking(models.Model):
     class Origin(models.TextChoices):
         PORTAL = "portal", _("made in the portal")
@@ -329,7 +364,7 @@ class Booking(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
 
-    objects = BookingQuerySet.as_manager()
+    objects = BookingManager.from_queryset(BookingQuerySet)()
 
     class Meta:
         verbose_name = _("booking")
@@ -465,6 +500,12 @@ class Booking(models.Model):
         )
 
     # --- the API's view -----------------------------------------------------
+    def record_remote(self, remote: RemoteBooking) -> None:
+        """Save what the API says about this booking, and that it was asked now."""
+        self.apply_remote(remote)
+        self.last_synced_at = timezone.now()
+        self.save()
+
     def apply_remote(self, remote: RemoteBooking) -> list[str]:
         """Copy what the API says about this booking; return the changed fields.
 

@@ -7,37 +7,33 @@ Rules about the person (bookings a day, upcoming bookings, the monthly cap)
 are company-wide: a person's bookings span sites, and the cap is set per
 department or person.
 
-Forms call the checks to show problems early; `reserve` checks everything
-again inside the transaction that writes the booking, with the employee's row
-locked, so two bookings made at the same moment cannot together break a rule.
+This module only judges: it returns problems and never writes. Forms call the
+checks to show problems early; `services.create_booking` asks again inside the
+transaction that writes the booking, with the employee's row locked, so two
+bookings made at the same moment cannot together break a rule.
 """
 
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bookings import money
-from bookings.chargers import ChargerOffer
 from bookings.formatting import format_duration, format_money, format_window
 from bookings.models import Booking
 from bookings.money import ZERO
 from bookings.months import Month
-from bookings.petitmonde import TokenStrategy
-from bookings.services import add_submitting
 from bookings.statuses import BookingStatus
-from portal.models import Employee, Site, User
+from portal.models import Employee, Site
 
 # Rule names, for tests and for telling which form field a problem belongs to.
 INACTIVE = "inactive"
@@ -150,12 +146,6 @@ class Problem:
 
     def __str__(self) -> str:
         return self.message
-
-
-class Refused(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
 
 
 # --- the checks -----------------------------------------------------------------
@@ -439,59 +429,3 @@ def problems_for(
     )
     problems += cap_use(employee, start=start).problems(estimate)
     return problems
-
-
-# --- making the booking -----------------------------------------------------------
-
-
-def reserve(
-    *,
-    employee: Employee,
-    offer: ChargerOffer,
-    site: Site,
-    submission_key: uuid.UUID,
-    requested_by: User,
-) -> tuple[Booking, bool]:
-    """Check every rule and write the booking as SUBMITTING, in one transaction.
-
-    The employee's row is locked first (SELECT … FOR UPDATE; SQLite takes its
-    write lock when the transaction starts), so a second booking of the same
-    person waits and then sees the first. Returns (booking, created); a form
-    submitted twice returns the booking of the first time. Raises Refused.
-    Nothing is sent to the API here: the caller sends after the commit.
-    """
-    with transaction.atomic():
-        locked = (
-            Employee.objects.select_for_update(of=("self",))
-            .select_related("department", "user")
-            .get(pk=employee.pk)
-        )
-        existing = Booking.objects.filter(submission_key=submission_key).first()
-        if existing is not None:
-            if existing.employee_id != locked.pk:
-                raise Refused([Problem(FORM, _("Please search again."))])
-            return existing, False
-        problems = problems_for(
-            locked,
-            site=site,
-            start=offer.start,
-            end=offer.end,
-            estimate=offer.estimated_price,
-        )
-        if problems:
-            raise Refused(problems)
-        return add_submitting(
-            department_code=locked.department.code,
-            person_id=locked.employee_id,
-            day=offer.start.astimezone(site.tzinfo).date(),
-            submission_key=submission_key,
-            employee=locked,
-            department=locked.department,
-            requested_by=requested_by,
-            site=site,
-            token_strategy=TokenStrategy.DRIVER_TOKEN,
-            # One identity only: the API does not say which wins when both come.
-            customer_id=locked.customer_id,
-            token_id="" if locked.customer_id else locked.token_id,
-            **offer.booking_fields(),
-        )

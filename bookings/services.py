@@ -1,8 +1,13 @@
 """Flows that span the API and the database.
 
+One way in per flow of an employee: `create_booking` and `cancel_booking`
+judge, write, send and tell the person, and return an outcome that the view
+puts into words. Their steps (`send_booking`, `send_cancel`, the settling of an
+unclear create) serve the visitor flow and the follow-up jobs too.
+
 No database transaction is ever held open across an HTTP call. A new booking
-is first written locally as SUBMITTING (in a short transaction where the caller
-also checks its rules), then sent, then completed from the API's answer.
+is first written locally as SUBMITTING (in a short transaction where its rules
+are checked), then sent, then completed from the API's answer.
 
 Only a clear refusal (a 4xx) proves that nothing was booked: the row is then
 removed. When the answer is ambiguous (timeout, dropped connection, 5xx, an
@@ -21,30 +26,33 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings import external_ids
+from bookings import notify, policy
+from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from bookings.petitmonde import (
     BookingRequest,
     PetitmondeClient,
     PetitmondeError,
     RemoteBooking,
+    TokenStrategy,
     get_client,
+    window,
 )
-from bookings.petitmonde.window import read_window
 from bookings.statuses import BookingStatus
-from portal.models import User
+from portal.models import Employee, Site, User
 
 logger = logging.getLogger(__name__)
 
@@ -152,37 +160,120 @@ def explain(error: PetitmondeError) -> str:
     )
 
 
-def add_submitting(
-    *, department_code: str, person_id: str, day: date, **fields: Any
-) -> tuple[Booking, bool]:
-    """Write a SUBMITTING booking with the first free external_id of that day.
+# --- an employee's booking: the one way in ------------------------------------
 
-    Call it inside the transaction where the caller checked its rules. Returns
-    (booking, created); created is False when the same form was already
-    submitted (same `submission_key`): the existing booking is returned.
+
+@dataclass(frozen=True)
+class Booked:
+    """Sent, and the API has it (the operator may still have to confirm)."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class AlreadyConfirmed:
+    """The same form was confirmed before: this is the booking it made."""
+
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    """A rule stands in the way; nothing was written or sent."""
+
+    problems: list[policy.Problem]
+
+
+@dataclass(frozen=True)
+class NotBooked:
+    """The API refused or failed, so nothing was booked (the row is gone).
+
+    `conflict`: the charger was taken for this time, so offer the others.
     """
-    key = fields.get("submission_key")
-    base = external_ids.base_for(department_code, person_id, day)
-    for _attempt in range(20):
-        if key and (existing := Booking.objects.filter(submission_key=key).first()):
-            return existing, False
-        taken = Booking.objects.filter(external_id__startswith=base).values_list(
-            "external_id", flat=True
+
+    message: str
+    conflict: bool = False
+
+
+@dataclass(frozen=True)
+class BeingChecked:
+    """Nobody can tell yet whether the API made it; the row stays SUBMITTING."""
+
+    booking: Booking
+    message: str
+
+
+BookingOutcome = Booked | AlreadyConfirmed | NotAllowed | NotBooked | BeingChecked
+
+
+def create_booking(
+    *,
+    employee: Employee,
+    offer: ChargerOffer,
+    site: Site,
+    submission_key: uuid.UUID,
+    requested_by: User,
+    client: PetitmondeClient | None = None,
+) -> BookingOutcome:
+    """Book `offer` for `employee`: judge the rules, write, send, tell them.
+
+    The rules are judged and the booking written as SUBMITTING in one
+    transaction with the employee's row locked (SELECT … FOR UPDATE; SQLite
+    takes its write lock when the transaction starts), so a second booking of
+    the same person waits and then sees the first. The booking is sent after
+    the commit, and the e-mail goes out once it is made. A form submitted twice
+    comes back as the booking of the first time.
+    """
+    with transaction.atomic():
+        locked = (
+            Employee.objects.select_for_update(of=("self",))
+            .select_related("department", "user")
+            .get(pk=employee.pk)
         )
-        reference = external_ids.first_free(department_code, person_id, day, taken)
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    external_id=str(reference),
-                    status=BookingStatus.SUBMITTING,
-                    origin=Booking.Origin.PORTAL,
-                    attribution=Booking.Attribution.PORTAL,
-                    **fields,
+        existing = Booking.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            if existing.employee_id != locked.pk:
+                return NotAllowed(
+                    [policy.Problem(policy.FORM, _("Please search again."))]
                 )
-        except IntegrityError:
-            continue  # another request took that reference or that key first
-        return booking, True
-    raise RuntimeError(f"No free external_id for {base} after 20 attempts")
+            return AlreadyConfirmed(existing)
+        problems = policy.problems_for(
+            locked,
+            site=site,
+            start=offer.start,
+            end=offer.end,
+            estimate=offer.estimated_price,
+        )
+        if problems:
+            return NotAllowed(problems)
+        booking, created = Booking.objects.add_submitting(
+            department_code=locked.department.code,
+            person_id=locked.employee_id,
+            day=offer.start.astimezone(site.tzinfo).date(),
+            submission_key=submission_key,
+            employee=locked,
+            department=locked.department,
+            requested_by=requested_by,
+            site=site,
+            token_strategy=TokenStrategy.DRIVER_TOKEN,
+            # One identity only: the API does not say which wins when both come.
+            customer_id=locked.customer_id,
+            token_id="" if locked.customer_id else locked.token_id,
+            **offer.booking_fields(),
+        )
+    if not created:
+        return AlreadyConfirmed(booking)
+    try:
+        send_booking(booking, client=client)
+    except BookingFailed as failure:
+        return NotBooked(failure.message, conflict=failure.conflict)
+    except BookingUncertain as uncertain:
+        return BeingChecked(booking, uncertain.message)
+    notify.booking_made(booking)
+    return Booked(booking)
+
+
+# --- the steps of a booking ---------------------------------------------------
 
 
 def booking_request(booking: Booking) -> BookingRequest:
@@ -197,13 +288,6 @@ def booking_request(booking: Booking) -> BookingRequest:
         customer_id=booking.customer_id or None,
         token_id=booking.token_id or None,
     )
-
-
-def record_remote(booking: Booking, remote: RemoteBooking) -> None:
-    """Save what the API says about a booking."""
-    booking.apply_remote(remote)
-    booking.last_synced_at = timezone.now()
-    booking.save()
 
 
 def send_booking(
@@ -229,7 +313,7 @@ def send_booking(
             raise BookingFailed(explain(error), error=error) from error
         logger.warning("Create of %s was ambiguous (%s); looking it up", booking, error)
         return _look_up(booking, client=client, cause=what_happened(error), sleep=sleep)
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
@@ -286,7 +370,7 @@ def resolve_submitting(
                 "time, and otherwise cancels it at once."
             )
         )
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
@@ -326,26 +410,17 @@ def _look_up(
         raise BookingUncertain(_uncertain_message(cause), cause=cause) from lookup_error
     if remote is None:
         raise BookingUncertain(_uncertain_message(cause), cause=cause)
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
 def same_window(booking: Booking, remote: RemoteBooking) -> bool:
-    """Whether the API's booking is for this booking's charger and window.
-
-    What the API leaves out cannot differ (undocumented fields are optional).
-    Times are compared to the second, the precision the API keeps.
-    """
-
-    def same(ours: datetime, theirs: datetime | None) -> bool:
-        return theirs is None or ours.replace(microsecond=0) == theirs.replace(
-            microsecond=0
-        )
-
-    return (
-        remote.evse_uid in (None, booking.evse_uid)
-        and same(booking.reservation_start, remote.reservation_start)
-        and same(booking.reservation_end, remote.reservation_end)
+    """Whether the API's booking is for this booking's charger and window."""
+    return window.same_window(
+        remote,
+        evse_uid=booking.evse_uid,
+        start=booking.reservation_start,
+        end=booking.reservation_end,
     )
 
 
@@ -358,25 +433,74 @@ def find_by_external_id(
     # minutes' notice), so the window's start bounds the API's created_at even
     # when its clock runs ahead of ours (a sandbox whose clock was moved on).
     # Real bookings are never created in the future, so this costs nothing.
-    read = read_window(
+    return window.find_booking(
         client,
-        start=booking.created_at - LOOKUP_MARGIN,
-        end=max(timezone.now() + LOOKUP_MARGIN, booking.reservation_start),
+        external_id=booking.external_id,
+        evse_uid=booking.evse_uid,
+        start=booking.reservation_start,
+        end=booking.reservation_end,
+        made_from=booking.created_at - LOOKUP_MARGIN,
+        made_until=max(timezone.now() + LOOKUP_MARGIN, booking.reservation_start),
     )
-    # Another tool may have reused the reference; ours has our charger and
-    # our window, exactly: anything else is not ours to adopt.
-    matches = [
-        remote
-        for remote in read.bookings
-        if remote.external_id == booking.external_id and same_window(booking, remote)
-    ]
-    matches.sort(key=lambda r: r.status == BookingStatus.CANCELLED)
-    return matches[0] if matches else None
+
+
+# --- an employee's cancel: the one way in ------------------------------------
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    """The API cancelled it. `free`: before the operator confirmed, so nothing
+    is charged (whatever the API left in client_price)."""
+
+    booking: Booking
+    free: bool
+
+    @property
+    def fee(self) -> Decimal | None:
+        """The operator's cancellation fee, when it is charged and known."""
+        return None if self.free else self.booking.client_price
+
+
+@dataclass(frozen=True)
+class AlreadyCancelled:
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class NotCancelled:
+    """The booking still stands (or is past cancelling); `message` says how."""
+
+    booking: Booking
+    message: str
+
+
+CancelOutcome = Cancelled | AlreadyCancelled | NotCancelled
 
 
 def cancel_booking(
     *,
     booking: Booking,
+    by: User,
+    reason: str,
+    client: PetitmondeClient | None = None,
+) -> CancelOutcome:
+    """Cancel an employee's booking and tell them, or say why it still stands."""
+    if booking.status == BookingStatus.CANCELLED:
+        return AlreadyCancelled(booking)
+    # The terms are those before the cancel: afterwards every booking is
+    # CANCELLED, and free or not can no longer be told from its status.
+    free = booking.cancellation_is_free
+    try:
+        send_cancel(booking, by=by, reason=reason, client=client)
+    except BookingFailed as failure:
+        return NotCancelled(booking, failure.message)
+    notify.booking_cancelled(booking, free=free)
+    return Cancelled(booking, free=free)
+
+
+def send_cancel(
+    booking: Booking,
+    *,
     by: User | None,
     reason: str,
     client: PetitmondeClient | None = None,
@@ -429,14 +553,14 @@ def cancel_booking(
                 detail=detail,
             ) from read_error
         before = booking.status
-        record_remote(booking, remote)
+        booking.record_remote(remote)
         if remote.status != BookingStatus.CANCELLED:
             raise _not_cancelled(
                 booking, before=before, cause=cause, error=error
             ) from error
         return booking
     booking.cancelled_by = by
-    record_remote(booking, remote)
+    booking.record_remote(remote)
     return booking
 
 
@@ -535,6 +659,6 @@ def refresh_bookings(
     for booking in due:
         remote = found.get(str(booking.api_id))
         if remote is not None:
-            record_remote(booking, remote)
+            booking.record_remote(remote)
             refreshed += 1
     return Refresh(refreshed, requests)

@@ -37,14 +37,22 @@ from bookings.forms import (
 from bookings.models import Booking, BookingQuerySet
 from bookings.petitmonde import PetitmondeError
 from bookings.services import (
+    AlreadyCancelled,
+    AlreadyConfirmed,
+    BeingChecked,
+    Booked,
     BookingFailed,
     BookingUncertain,
+    Cancelled,
+    NotAllowed,
+    NotBooked,
+    NotCancelled,
     cancel_booking,
+    create_booking,
     explain,
     is_settleable,
     refresh_bookings,
     resolve_submitting,
-    send_booking,
 )
 from bookings.statuses import BookingStatus
 from portal.models import Employee, Site, SiteCharger
@@ -318,7 +326,7 @@ def _review(
 
 @require_POST
 def booking_create(request: HttpRequest) -> HttpResponse:
-    """Confirm: check the rules and write the booking, then send it."""
+    """Confirm: book the offer, and say how it went."""
     employee = _employee(request)
     form = ConfirmForm(request.POST)
     if not form.is_valid():
@@ -327,54 +335,47 @@ def booking_create(request: HttpRequest) -> HttpResponse:
         return redirect(_search_url(request.POST.get("search", "")))
     offer = form.cleaned_data["offer"]
     site = get_object_or_404(Site, pk=offer.site_id)
-    try:
-        booking, created = policy.reserve(
-            employee=employee,
-            offer=offer,
-            site=site,
-            submission_key=form.cleaned_data["submission_key"],
-            requested_by=employee.user,
-        )
-    except policy.Refused as refused:
-        return _review(request, employee, form, problems=refused.problems)
-    if not created:
-        messages.info(request, _("You had already confirmed this booking: here it is."))
-        return _detail(booking)
-    return _send(request, booking, form)
-
-
-def _send(request: HttpRequest, booking: Booking, form: ConfirmForm) -> HttpResponse:
-    """Send the new booking to the API (no transaction is open) and say how it went."""
-    try:
-        send_booking(booking)
-    except BookingFailed as failure:
-        messages.error(request, failure.message)
-        search = form.cleaned_data["search"] or search_for_offer(
-            form.cleaned_data["offer"]
-        )
-        if failure.conflict:
-            messages.info(request, _("Here are the chargers still free at that time."))
-            return redirect(_search_url(search))
-        query = urlencode({"offer": form.data["offer"], "search": search})
-        return redirect(reverse("bookings:review") + f"?{query}")
-    except BookingUncertain as uncertain:
-        messages.warning(request, uncertain.message)
-        return _detail(booking)
-    notify.booking_made(booking)
-    messages.success(
-        request,
-        _(
-            "Booked: %(charger)s, %(window)s. The operator still has to confirm "
-            "it; this page shows when they have. A confirmation e-mail is on its way."
-        )
-        % {
-            "charger": booking.location_name or booking.evse_uid,
-            "window": format_window(
-                booking.reservation_start, booking.reservation_end, booking.tzinfo
-            ),
-        },
+    outcome = create_booking(
+        employee=employee,
+        offer=offer,
+        site=site,
+        submission_key=form.cleaned_data["submission_key"],
+        requested_by=employee.user,
     )
+    match outcome:
+        case NotAllowed(problems=problems):
+            return _review(request, employee, form, problems=problems)
+        case NotBooked(message=message, conflict=conflict):
+            messages.error(request, message)
+            search = form.cleaned_data["search"] or search_for_offer(offer)
+            if conflict:
+                messages.info(
+                    request, _("Here are the chargers still free at that time.")
+                )
+                return redirect(_search_url(search))
+            query = urlencode({"offer": form.data["offer"], "search": search})
+            return redirect(reverse("bookings:review") + f"?{query}")
+        case AlreadyConfirmed(booking=booking):
+            messages.info(
+                request, _("You had already confirmed this booking: here it is.")
+            )
+        case BeingChecked(booking=booking, message=message):
+            messages.warning(request, message)
+        case Booked(booking=booking):
+            messages.success(request, _booked_message(booking))
     return _detail(booking)
+
+
+def _booked_message(booking: Booking) -> str:
+    return _(
+        "Booked: %(charger)s, %(window)s. The operator still has to confirm "
+        "it; this page shows when they have. A confirmation e-mail is on its way."
+    ) % {
+        "charger": booking.location_name or booking.evse_uid,
+        "window": format_window(
+            booking.reservation_start, booking.reservation_end, booking.tzinfo
+        ),
+    }
 
 
 # --- cancelling ------------------------------------------------------------------
@@ -402,30 +403,27 @@ def booking_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return render(
             request, "bookings/cancel.html", {"booking": booking, "form": form}
         )
-    if booking.status == BookingStatus.CANCELLED:
-        messages.info(request, _("This booking was already cancelled."))
-        return _detail(booking)
-    was_free = booking.cancellation_is_free
-    try:
-        cancel_booking(
-            booking=booking, by=employee.user, reason=form.cleaned_data["reason"]
-        )
-    except BookingFailed as failure:
-        messages.error(request, failure.message)
-        return _detail(booking)
-    notify.booking_cancelled(booking, free=was_free)
-    messages.success(request, _cancelled_message(booking, was_free=was_free))
+    outcome = cancel_booking(
+        booking=booking, by=employee.user, reason=form.cleaned_data["reason"]
+    )
+    match outcome:
+        case AlreadyCancelled():
+            messages.info(request, _("This booking was already cancelled."))
+        case NotCancelled(message=message):
+            messages.error(request, message)
+        case Cancelled():
+            messages.success(request, _cancelled_message(outcome))
     return _detail(booking)
 
 
-def _cancelled_message(booking: Booking, *, was_free: bool) -> str:
-    if was_free:
+def _cancelled_message(cancelled: Cancelled) -> str:
+    if cancelled.free:
         return _("Cancelled, free of charge. A confirmation e-mail is on its way.")
-    if booking.client_price:
+    if cancelled.fee:
         return _(
             "Cancelled. The operator charges a cancellation fee of %(fee)s. "
             "A confirmation e-mail is on its way."
-        ) % {"fee": format_money(booking.client_price, booking.currency)}
+        ) % {"fee": format_money(cancelled.fee, cancelled.booking.currency)}
     return _(
         "Cancelled. The operator may charge a cancellation fee. "
         "A confirmation e-mail is on its way."

@@ -1,4 +1,5 @@
-"""Reading every booking of a date window although the list has no pagination.
+"""Reading every booking of a date window although the list has no pagination,
+and finding one booking by its external_id that way (`find_booking`).
 
 `GET /bookings` takes `from_date`, `to_date` (inclusive; on `created_at` in the
 sandbox) and `limit`, and nothing to page with. A page with fewer than `limit`
@@ -133,6 +134,56 @@ def read_window(
     if not 2 <= limit <= MAX_LIMIT:
         raise ValueError(f"A page must hold 2 to {MAX_LIMIT} bookings.")
     return _WindowReader(client, status=status, limit=limit).read(start, end)
+
+
+def find_booking(
+    client: BookingLister,
+    *,
+    external_id: str,
+    evse_uid: str,
+    start: datetime,
+    end: datetime,
+    made_from: datetime,
+    made_until: datetime,
+) -> RemoteBooking | None:
+    """The API's booking with this external_id, for exactly this charger and
+    window, created between `made_from` and `made_until`; None if there is none.
+
+    The list cannot be asked for an external_id, so the creation window is
+    read whole (Part B3). Another tool may have reused the reference: only a
+    booking for this charger and this window is the one looked for. A live one
+    comes before a cancelled one.
+    """
+    read = read_window(client, start=made_from, end=made_until)
+    matches = [
+        remote
+        for remote in read.bookings
+        if remote.external_id == external_id
+        and same_window(remote, evse_uid=evse_uid, start=start, end=end)
+    ]
+    matches.sort(key=lambda r: r.status == BookingStatus.CANCELLED)
+    return matches[0] if matches else None
+
+
+def same_window(
+    remote: RemoteBooking, *, evse_uid: str, start: datetime, end: datetime
+) -> bool:
+    """Whether the API's booking is for this charger and window.
+
+    What the API leaves out cannot differ (undocumented fields are optional).
+    Times are compared to the second, the precision the API keeps.
+    """
+
+    def same(ours: datetime, theirs: datetime | None) -> bool:
+        return theirs is None or ours.replace(microsecond=0) == theirs.replace(
+            microsecond=0
+        )
+
+    return (
+        remote.evse_uid in (None, evse_uid)
+        and same(start, remote.reservation_start)
+        and same(end, remote.reservation_end)
+    )
 
 
 @dataclass

@@ -46,12 +46,11 @@ from bookings.policy import Rules
 from bookings.services import (
     BookingFailed,
     BookingUncertain,
-    add_submitting,
-    cancel_booking,
     is_settleable,
     refresh_bookings,
     resolve_submitting,
     send_booking,
+    send_cancel,
 )
 from bookings.statuses import CANCELLABLE, BookingStatus
 from portal.emails import send_email_on_commit
@@ -365,7 +364,7 @@ def _write_submitting(
     tz = visit.site.tzinfo
     bookings = []
     for offer, key in zip(plan, keys, strict=True):
-        booking, created = add_submitting(
+        booking, created = Booking.objects.add_submitting(
             department_code=external_ids.VISITOR_DEPARTMENT,
             person_id=external_ids.VISITOR_EMPLOYEE,
             day=offer.start.astimezone(tz).date(),
@@ -420,8 +419,8 @@ def _undo(
     still_booked = []
     for booking in made:
         try:
-            cancel_booking(
-                booking=booking,
+            send_cancel(
+                booking,
                 by=by,
                 reason="Visit could not be booked in full",
                 client=client,
@@ -519,9 +518,7 @@ def _cancel(
             (booking.reservation_start, booking.reservation_end), booking.tzinfo
         )
         try:
-            cancel_booking(
-                booking=booking, by=by, reason="Cancelled by reception", client=client
-            )
+            send_cancel(booking, by=by, reason="Cancelled by reception", client=client)
         except BookingFailed as failure:
             if owed and booking.is_cancellable:
                 _owe_cancel(booking, failure.detail)
@@ -598,8 +595,8 @@ def refresh_visit_bookings(
             and not _tried_just_now(booking, now)
         ):
             try:
-                cancel_booking(
-                    booking=booking,
+                send_cancel(
+                    booking,
                     by=visit.created_by or booking.requested_by,
                     reason="Visit could not be booked in full",
                     client=client,

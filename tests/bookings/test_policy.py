@@ -1,8 +1,7 @@
-"""The company's booking rules: each rule, its numbers, and writing a booking."""
+"""The company's booking rules: each rule and its numbers."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -14,7 +13,6 @@ from django.utils import timezone
 
 from bookings import policy
 from bookings.chargers import ChargerOffer
-from bookings.models import Booking
 from bookings.statuses import BookingStatus
 from portal.models import Department, Employee, Site, User
 from tests.bookings.factories import make_booking
@@ -348,7 +346,7 @@ def test_no_cap_at_all(employee: User, engineering: Department) -> None:
     assert use.problems(Decimal("1000")) == []
 
 
-# --- writing the booking ---------------------------------------------------------
+# --- offers to book (the booking flow's tests use them too) ----------------------
 
 
 def tomorrow_at(hour: int) -> datetime:
@@ -370,121 +368,6 @@ def offer_at(site: Site, start: datetime, **fields: Any) -> ChargerOffer:
         "site_id": site.pk,
     }
     return ChargerOffer(**(values | fields))
-
-
-def reserve(employee: User, offer: ChargerOffer, key: uuid.UUID | None = None) -> Any:
-    return policy.reserve(
-        employee=employee.employee,
-        offer=offer,
-        site=Site.objects.get(pk=offer.site_id),
-        submission_key=key or uuid.uuid4(),
-        requested_by=employee,
-    )
-
-
-def test_reserve_writes_a_booking_being_sent(employee: User, site: Site) -> None:
-    start = tomorrow_at(8)
-    booking, created = reserve(employee, offer_at(site, start))
-
-    assert created
-    booking.refresh_from_db()
-    assert booking.status == BookingStatus.SUBMITTING
-    assert booking.external_id == f"engineering-emp042-{start:%Y%m%d}"
-    assert booking.token_strategy == "driver_token"
-    assert booking.customer_id == "cust_emp042"
-    assert booking.token_id == ""
-    assert booking.estimated_price == Decimal("6.50")
-    assert booking.site == site
-    assert booking.department.code == "engineering"
-    assert booking.requested_by == employee
-    assert booking.location_address == "Kaiserstraße 120"
-    assert booking.api_id is None
-
-
-def test_the_reference_carries_the_local_date_at_the_site(
-    employee: User, site: Site
-) -> None:
-    start = tomorrow_at(0) + timedelta(minutes=30)  # the day before, in UTC
-    booking, _created = reserve(employee, offer_at(site, start))
-    assert booking.external_id.endswith(f"-{start:%Y%m%d}")
-    assert start.astimezone(UTC).date() != start.date()
-
-
-def test_a_second_booking_that_day_gets_dash_2(employee: User, site: Site) -> None:
-    first, _ = reserve(employee, offer_at(site, tomorrow_at(8)))
-    first.status = BookingStatus.CANCELLED
-    first.api_id = "api-first"
-    first.save()
-
-    second, _ = reserve(employee, offer_at(site, tomorrow_at(14)))
-
-    assert second.external_id == first.external_id + "-2"
-
-
-def test_the_same_form_twice_makes_one_booking(employee: User, site: Site) -> None:
-    key = uuid.uuid4()
-    first, created = reserve(employee, offer_at(site, tomorrow_at(8)), key)
-    again, created_again = reserve(employee, offer_at(site, tomorrow_at(8)), key)
-
-    assert (created, created_again) == (True, False)
-    assert again.pk == first.pk
-    assert Booking.objects.count() == 1
-
-
-def test_someone_elses_form_key_is_refused(
-    employee: User, colleague: User, site: Site
-) -> None:
-    key = uuid.uuid4()
-    reserve(colleague, offer_at(site, tomorrow_at(8)), key)
-
-    with pytest.raises(policy.Refused) as refused:
-        reserve(employee, offer_at(site, tomorrow_at(8)), key)
-
-    assert [p.rule for p in refused.value.problems] == [policy.FORM]
-
-
-def test_a_refused_booking_writes_nothing(employee: User, site: Site) -> None:
-    reserve(employee, offer_at(site, tomorrow_at(8)))
-
-    with pytest.raises(policy.Refused) as refused:
-        reserve(employee, offer_at(site, tomorrow_at(14)))
-
-    assert [p.rule for p in refused.value.problems] == [policy.PER_DAY]
-    assert Booking.objects.count() == 1
-
-
-def test_the_token_id_is_sent_when_there_is_no_customer_id(
-    employee: User, site: Site
-) -> None:
-    Employee.objects.filter(pk=employee.employee.pk).update(
-        customer_id="", token_id="tok_42"
-    )
-    employee.employee.refresh_from_db()
-
-    booking, _ = reserve(employee, offer_at(site, tomorrow_at(8)))
-
-    assert (booking.customer_id, booking.token_id) == ("", "tok_42")
-
-
-def test_an_inactive_employee_cannot_book(employee: User, site: Site) -> None:
-    Employee.objects.filter(pk=employee.employee.pk).update(is_active=False)
-
-    with pytest.raises(policy.Refused) as refused:
-        reserve(employee, offer_at(site, tomorrow_at(8)))
-
-    assert [p.rule for p in refused.value.problems] == [policy.INACTIVE]
-
-
-def test_without_a_customer_or_token_id_nobody_can_book(
-    employee: User, site: Site
-) -> None:
-    Employee.objects.filter(pk=employee.employee.pk).update(customer_id="")
-
-    with pytest.raises(policy.Refused) as refused:
-        reserve(employee, offer_at(site, tomorrow_at(8)))
-
-    assert [p.rule for p in refused.value.problems] == [policy.NO_IDENTITY]
-    assert "administrator must first set" in refused.value.problems[0].message
 
 
 def test_the_cap_counts_the_month_in_the_portals_time_zone_whatever_the_site(

@@ -12,14 +12,19 @@ from typing import Any
 import pytest
 import requests
 import responses
+from django.core import mail
 from django.utils import timezone
+from requests import PreparedRequest
 
-from bookings import services
+from bookings import policy, services
+from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from bookings.petitmonde import PetitmondeClient
 from bookings.services import BookingFailed, BookingUncertain
 from bookings.statuses import BookingStatus
-from portal.models import User
+from portal.models import Employee, Site, User
+from tests.bookings.factories import echo_created
+from tests.bookings.test_policy import offer_at, tomorrow_at
 from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +99,178 @@ def confirmed(submitting: Booking) -> Booking:
 
 def no_sleep(seconds: float) -> None:
     pass
+
+
+# --- create_booking ----------------------------------------------------------
+
+
+@pytest.fixture
+def makes_bookings(api_mock: responses.RequestsMock) -> None:
+    """The API makes whatever it is sent."""
+    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", echo_created)
+
+
+def create(
+    api: PetitmondeClient,
+    employee: User,
+    offer: ChargerOffer,
+    key: uuid.UUID | None = None,
+) -> services.BookingOutcome:
+    return services.create_booking(
+        employee=employee.employee,
+        offer=offer,
+        site=Site.objects.get(pk=offer.site_id),
+        submission_key=key or uuid.uuid4(),
+        requested_by=employee,
+        client=api,
+    )
+
+
+def test_create_booking_writes_the_booking_before_sending_it(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    employee: User,
+    site: Site,
+) -> None:
+    written: list[Booking] = []
+
+    def make(request: PreparedRequest) -> tuple[int, dict[str, str], str]:
+        written.append(Booking.objects.get())  # the row as it stands when sent
+        return echo_created(request)
+
+    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", make)
+    start = tomorrow_at(8)
+    outcome = create(api, employee, offer_at(site, start))
+
+    assert isinstance(outcome, services.Booked)
+    [booking] = written
+    assert booking.status == BookingStatus.SUBMITTING
+    assert booking.external_id == f"engineering-emp042-{start:%Y%m%d}"
+    assert booking.token_strategy == "driver_token"
+    assert booking.customer_id == "cust_emp042"
+    assert booking.token_id == ""
+    assert booking.estimated_price == Decimal("6.50")
+    assert booking.site == site
+    assert booking.department.code == "engineering"
+    assert booking.requested_by == employee
+    assert booking.location_address == "Kaiserstraße 120"
+    assert booking.api_id is None
+    assert outcome.booking.pk == booking.pk
+
+
+def test_the_reference_carries_the_local_date_at_the_site(
+    api: PetitmondeClient, makes_bookings: None, employee: User, site: Site
+) -> None:
+    start = tomorrow_at(0) + timedelta(minutes=30)  # the day before, in UTC
+    outcome = create(api, employee, offer_at(site, start))
+    assert isinstance(outcome, services.Booked)
+    assert outcome.booking.external_id.endswith(f"-{start:%Y%m%d}")
+    assert start.astimezone(UTC).date() != start.date()
+
+
+def test_a_second_booking_that_day_gets_dash_2(
+    api: PetitmondeClient, makes_bookings: None, employee: User, site: Site
+) -> None:
+    made = create(api, employee, offer_at(site, tomorrow_at(8)))
+    assert isinstance(made, services.Booked)
+    first = made.booking
+    first.status = BookingStatus.CANCELLED
+    first.api_id = "api-first"
+    first.save()
+
+    second = create(api, employee, offer_at(site, tomorrow_at(14)))
+
+    assert isinstance(second, services.Booked)
+    assert second.booking.external_id == first.external_id + "-2"
+
+
+def test_the_same_form_twice_makes_one_booking(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    makes_bookings: None,
+    employee: User,
+    site: Site,
+) -> None:
+    key = uuid.uuid4()
+    first = create(api, employee, offer_at(site, tomorrow_at(8)), key)
+    again = create(api, employee, offer_at(site, tomorrow_at(8)), key)
+
+    assert isinstance(first, services.Booked)
+    assert isinstance(again, services.AlreadyConfirmed)
+    assert again.booking.pk == first.booking.pk
+    assert Booking.objects.count() == 1
+    assert len(api_mock.calls) == 1  # sent once
+
+
+def test_someone_elses_form_key_is_refused(
+    api: PetitmondeClient,
+    makes_bookings: None,
+    employee: User,
+    colleague: User,
+    site: Site,
+) -> None:
+    key = uuid.uuid4()
+    create(api, colleague, offer_at(site, tomorrow_at(8)), key)
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(8)), key)
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.FORM]
+
+
+def test_a_refused_booking_writes_nothing(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    makes_bookings: None,
+    employee: User,
+    site: Site,
+) -> None:
+    create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(14)))
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.PER_DAY]
+    assert Booking.objects.count() == 1
+    assert len(api_mock.calls) == 1  # and sends nothing
+
+
+def test_the_token_id_is_sent_when_there_is_no_customer_id(
+    api: PetitmondeClient, makes_bookings: None, employee: User, site: Site
+) -> None:
+    Employee.objects.filter(pk=employee.employee.pk).update(
+        customer_id="", token_id="tok_42"
+    )
+    employee.employee.refresh_from_db()
+
+    outcome = create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    assert isinstance(outcome, services.Booked)
+    booking = outcome.booking
+    assert (booking.customer_id, booking.token_id) == ("", "tok_42")
+
+
+def test_an_inactive_employee_cannot_book(
+    api: PetitmondeClient, employee: User, site: Site
+) -> None:
+    Employee.objects.filter(pk=employee.employee.pk).update(is_active=False)
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.INACTIVE]
+
+
+def test_without_a_customer_or_token_id_nobody_can_book(
+    api: PetitmondeClient, employee: User, site: Site
+) -> None:
+    Employee.objects.filter(pk=employee.employee.pk).update(customer_id="")
+
+    refused = create(api, employee, offer_at(site, tomorrow_at(8)))
+
+    assert isinstance(refused, services.NotAllowed)
+    assert [p.rule for p in refused.problems] == [policy.NO_IDENTITY]
+    assert "administrator must first set" in refused.problems[0].message
 
 
 # --- send_booking ------------------------------------------------------------
@@ -358,6 +535,96 @@ def test_unanswerable_create_stays_submitting_until_resolved(
 # --- cancel_booking -----------------------------------------------------------
 
 
+def test_cancel_booking_before_confirmation_is_free_and_tells_the_person(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    confirmed.status = BookingStatus.PENDING
+    confirmed.save()
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json=remote(status="CANCELLED", client_price=2.0),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.cancel_booking(
+            booking=confirmed, by=employee, reason="", client=api
+        )
+
+    assert outcome == services.Cancelled(confirmed, free=True)
+    assert outcome.fee is None  # whatever the API left in client_price
+    [email] = mail.outbox
+    assert email.to == [employee.email]
+
+
+def test_cancel_booking_after_confirmation_names_the_fee(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json=remote(status="CANCELLED", client_price=3.0),
+    )
+
+    outcome = services.cancel_booking(
+        booking=confirmed, by=employee, reason="", client=api
+    )
+
+    assert isinstance(outcome, services.Cancelled)
+    assert not outcome.free
+    assert outcome.fee == Decimal("3.00")
+
+
+def test_cancel_booking_that_fails_says_why_and_tells_nobody(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    api_mock.post(
+        f"{BASE_URL}/bookings/{API_ID}/cancel",
+        json={"error": "Unauthorized"},
+        status=401,
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.cancel_booking(
+            booking=confirmed, by=employee, reason="", client=api
+        )
+
+    assert isinstance(outcome, services.NotCancelled)
+    assert outcome.message.startswith("The booking was not cancelled.")
+    assert mail.outbox == []
+    confirmed.refresh_from_db()
+    assert confirmed.status == BookingStatus.CONFIRMED
+
+
+def test_cancel_booking_already_cancelled_sends_nothing(
+    api: PetitmondeClient,
+    api_mock: responses.RequestsMock,
+    confirmed: Booking,
+    employee: User,
+) -> None:
+    confirmed.status = BookingStatus.CANCELLED
+    confirmed.save()
+
+    outcome = services.cancel_booking(
+        booking=confirmed, by=employee, reason="", client=api
+    )
+
+    assert outcome == services.AlreadyCancelled(confirmed)
+    assert len(api_mock.calls) == 0
+
+
+# --- send_cancel --------------------------------------------------------------
+
+
 def test_cancel_sends_the_reason_and_records_the_fee(
     api: PetitmondeClient,
     api_mock: responses.RequestsMock,
@@ -369,9 +636,7 @@ def test_cancel_sends_the_reason_and_records_the_fee(
         json=remote(status="CANCELLED", client_price=3.0),
     )
 
-    services.cancel_booking(
-        booking=confirmed, by=employee, reason="Plans changed", client=api
-    )
+    services.send_cancel(confirmed, by=employee, reason="Plans changed", client=api)
 
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.CANCELLED
@@ -393,7 +658,7 @@ def test_cancel_refused_because_someone_else_cancelled_first_is_a_success(
     )
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CANCELLED"))
 
-    services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+    services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.CANCELLED
@@ -413,7 +678,7 @@ def test_cancel_refused_because_charging_started_records_the_new_status(
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="ATTENDING"))
 
     with pytest.raises(BookingFailed, match="charging"):
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     confirmed.refresh_from_db()
     assert confirmed.status == BookingStatus.ATTENDING
@@ -428,7 +693,7 @@ def test_cancel_with_no_answer_reads_the_truth_back(
     api_mock.post(f"{BASE_URL}/bookings/{API_ID}/cancel", body=requests.ReadTimeout())
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CANCELLED"))
 
-    services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+    services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     assert Booking.objects.get().status == BookingStatus.CANCELLED
     assert sum(c.request.method == "POST" for c in api_mock.calls) == 1
@@ -444,7 +709,7 @@ def test_cancel_with_api_down_leaves_the_booking_as_it_was(
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", body=requests.ConnectionError("down"))
 
     with pytest.raises(BookingFailed) as failed:
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     assert failed.value.message == (
         "The booking service did not answer in time. We could not check "
@@ -468,7 +733,7 @@ def test_cancel_hit_by_a_server_error_says_the_booking_still_stands(
     api_mock.get(f"{BASE_URL}/bookings/{API_ID}", json=remote(status="CONFIRMED"))
 
     with pytest.raises(BookingFailed) as failed:
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     # Not "it is now confirmed": it was confirmed before and nothing moved.
     assert failed.value.message == (
@@ -495,7 +760,7 @@ def test_a_booking_made_outside_the_portal_is_not_cancelled(
     confirmed.save()
 
     with pytest.raises(BookingFailed, match="made outside the portal"):
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
 
     assert not confirmed.is_cancellable
     assert not api_mock.calls
@@ -510,7 +775,7 @@ def test_booking_that_ended_is_not_sent_to_cancel(
     confirmed.status = BookingStatus.COMPLETED
     confirmed.save()
     with pytest.raises(BookingFailed, match="no longer be cancelled"):
-        services.cancel_booking(booking=confirmed, by=employee, reason="", client=api)
+        services.send_cancel(confirmed, by=employee, reason="", client=api)
     assert not api_mock.calls
 
 
@@ -595,73 +860,6 @@ def test_refresh_failure_keeps_the_known_status(
 
     assert result.refreshed == 0
     assert Booking.objects.get().status == BookingStatus.PENDING
-
-
-# --- add_submitting -------------------------------------------------------------
-
-
-def _fields(employee: User, **changes: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "employee": employee.employee,
-        "department": employee.employee.department,
-        "location_id": "DE-ENB-E700101",
-        "evse_uid": "DE*ENB*E700101*1",
-        "reservation_start": START,
-        "reservation_end": START + timedelta(hours=1),
-        "token_strategy": "driver_token",
-    }
-    fields.update(changes)
-    return fields
-
-
-def test_second_booking_of_the_day_gets_suffix_two(employee: User) -> None:
-    day = START.date()
-    first, _ = services.add_submitting(
-        department_code="engineering", person_id="emp042", day=day, **_fields(employee)
-    )
-    second, created = services.add_submitting(
-        department_code="engineering", person_id="emp042", day=day, **_fields(employee)
-    )
-    assert created
-    assert first.external_id == f"engineering-emp042-{day:%Y%m%d}"
-    assert second.external_id == f"engineering-emp042-{day:%Y%m%d}-2"
-    assert second.status == BookingStatus.SUBMITTING
-    assert second.origin == Booking.Origin.PORTAL
-
-
-def test_resubmitted_form_returns_the_booking_it_made(employee: User) -> None:
-    key = uuid.uuid4()
-    day = START.date()
-    first, created = services.add_submitting(
-        department_code="engineering",
-        person_id="emp042",
-        day=day,
-        **_fields(employee, submission_key=key),
-    )
-    again, created_again = services.add_submitting(
-        department_code="engineering",
-        person_id="emp042",
-        day=day,
-        **_fields(employee, submission_key=key),
-    )
-    assert created and not created_again
-    assert again.pk == first.pk
-    assert Booking.objects.count() == 1
-
-
-def test_reference_taken_by_a_synced_booking_is_skipped(employee: User) -> None:
-    day = START.date()
-    Booking.objects.create(
-        **_fields(employee),
-        api_id="from-another-tool",
-        status=BookingStatus.COMPLETED,
-        origin=Booking.Origin.API,
-        external_id=f"engineering-emp042-{day:%Y%m%d}",
-    )
-    booking, _ = services.add_submitting(
-        department_code="engineering", person_id="emp042", day=day, **_fields(employee)
-    )
-    assert booking.external_id.endswith("-2")
 
 
 def test_lookup_reaches_up_to_the_window_start_for_an_api_clock_ahead(

@@ -199,7 +199,7 @@ def test_a_dropped_create_is_ambiguous_and_the_booking_exists(
 def submitting(employee: User) -> PortalBooking:
     """The portal's booking, written and about to be sent."""
     start = ahead(hours=1)
-    booking, _ = services.add_submitting(
+    booking, _ = PortalBooking.objects.add_submitting(
         department_code="engineering",
         person_id="emp042",
         day=start.date(),

@@ -10,7 +10,7 @@ import pytest
 import responses
 
 from bookings.petitmonde import PetitmondeError
-from bookings.petitmonde.window import WindowRead, read_window
+from bookings.petitmonde.window import WindowRead, find_booking, read_window
 from tests.fake_petitmonde import (
     BASE_URL,
     FakeBookingList,
@@ -267,3 +267,64 @@ def test_a_window_that_makes_no_sense_is_refused(
 ) -> None:
     with pytest.raises(ValueError):
         read_window(make_client(FakeTime()), start=start, end=end, limit=limit)
+
+
+# --- finding one booking by its external_id -----------------------------------
+
+
+def test_find_booking_takes_only_the_one_for_this_charger_and_window(
+    api_mock: responses.RequestsMock,
+) -> None:
+    window_start = datetime(2026, 2, 10, 8, tzinfo=UTC)
+    window = {
+        "evse_uid": "DE*ENB*E700101*1",
+        "reservation_start": "2026-02-10T08:00:00Z",
+        "reservation_end": "2026-02-10T10:00:00Z",
+    }
+    reused, cancelled, ours, other_day = make_bookings(spread(4), seed=3)
+    reused |= window | {"evse_uid": "DE*ENB*E700101*2"}  # another tool's
+    cancelled |= window | {"status": "CANCELLED"}
+    ours |= window | {"status": "REQUESTED"}
+    other_day["external_id"] = "engineering-emp042-20260211"
+    for booking in (reused, cancelled, ours):
+        booking["external_id"] = "engineering-emp042-20260210"
+    time = FakeTime()
+    FakeBookingList([reused, cancelled, ours, other_day], time=time).register(api_mock)
+
+    found = find_booking(
+        make_client(time),
+        external_id="engineering-emp042-20260210",
+        evse_uid="DE*ENB*E700101*1",
+        start=window_start,
+        end=window_start + timedelta(hours=2),
+        made_from=START,
+        made_until=END,
+    )
+
+    assert found is not None
+    assert found.id == ours["id"]  # the live one before the cancelled one
+
+
+def test_find_booking_finds_nothing_for_another_window(
+    api_mock: responses.RequestsMock,
+) -> None:
+    [booking] = make_bookings(spread(1), seed=5)
+    booking |= {
+        "external_id": "engineering-emp042-20260210",
+        "reservation_start": "2026-02-10T08:00:00Z",
+        "reservation_end": "2026-02-10T10:00:00Z",
+    }
+    time = FakeTime()
+    FakeBookingList([booking], time=time).register(api_mock)
+
+    found = find_booking(
+        make_client(time),
+        external_id="engineering-emp042-20260210",
+        evse_uid="DE*ENB*E700101*1",
+        start=datetime(2026, 2, 10, 9, tzinfo=UTC),  # an hour later
+        end=datetime(2026, 2, 10, 11, tzinfo=UTC),
+        made_from=START,
+        made_until=END,
+    )
+
+    assert found is None
