@@ -11,13 +11,7 @@ import responses
 
 from bookings.petitmonde import PetitmondeError
 from bookings.petitmonde.window import WindowRead, read_window
-from tests.fake_petitmonde import (
-    BASE_URL,
-    FakeBookingList,
-    FakeTime,
-    make_bookings,
-    make_client,
-)
+from tests.fake_api import FakePetitmonde, FakeTime, make_bookings, make_client
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 2, 1, tzinfo=UTC) - timedelta(microseconds=1)
@@ -39,12 +33,12 @@ def read(
     start: datetime = START,
     end: datetime = END,
     **options: Any,
-) -> tuple[WindowRead, FakeBookingList]:
-    time = FakeTime()
-    fake = FakeBookingList(
-        bookings, time=time, order=order, **options.pop("fake", {})
-    ).register(api_mock)
-    result = read_window(make_client(time), start=start, end=end, **options)
+) -> tuple[WindowRead, FakePetitmonde]:
+    fake = FakePetitmonde(
+        api_mock, time=FakeTime(), order=order, **options.pop("fake", {})
+    )
+    fake.load(bookings)
+    result = read_window(fake.client(), start=start, end=end, **options)
     return result, fake
 
 
@@ -71,7 +65,7 @@ def test_every_booking_of_the_window_is_read_once(
 
     assert_read_exactly(result, ids(inside))
     assert result.complete
-    assert result.requests == fake.requests
+    assert result.requests == len(fake.calls("list"))
     minimum = max(1, math.ceil(n / 100))
     if n < 100:
         assert result.requests == 1
@@ -189,7 +183,11 @@ def test_a_crowded_instant_cannot_be_split_under_a_status_filter(
     for booking in same:
         booking["status"] = "COMPLETED"
 
-    result, _ = read(api_mock, same + make_bookings(spread(50)), status="COMPLETED")
+    # Another seed: the fake holds bookings by id, and seed 0 again would
+    # repeat the ids of `same`.
+    others = make_bookings(spread(50), seed=11)
+
+    result, _ = read(api_mock, same + others, status="COMPLETED")
 
     assert not result.complete
 
@@ -235,10 +233,10 @@ def test_an_api_comparing_whole_seconds_only_is_reported_not_looped(
 ) -> None:
     crowded = datetime(2026, 1, 14, 9, 30, tzinfo=UTC)
     bookings = make_bookings([crowded] * 150 + spread(300), seed=10)
-    time = FakeTime()
-    FakeBookingList(bookings, time=time, whole_seconds=True).register(api_mock)
+    fake = FakePetitmonde(api_mock, time=FakeTime(), whole_seconds=True)
+    fake.load(bookings)
 
-    result = read_window(make_client(time), start=START, end=END)
+    result = read_window(fake.client(), start=START, end=END)
 
     assert not result.complete
     assert "to the second only" in caplog.text
@@ -246,10 +244,11 @@ def test_an_api_comparing_whole_seconds_only_is_reported_not_looped(
 
 
 def test_an_api_error_is_raised(api_mock: responses.RequestsMock) -> None:
-    api_mock.get(f"{BASE_URL}/bookings", status=400, json={"error": "Bad limit"})
+    fake = FakePetitmonde(api_mock, time=FakeTime())
+    fake.fail("list", 400, "Bad limit")
 
     with pytest.raises(PetitmondeError, match="Bad limit"):
-        read_window(make_client(FakeTime()), start=START, end=END)
+        read_window(fake.client(), start=START, end=END)
 
 
 @pytest.mark.parametrize(
