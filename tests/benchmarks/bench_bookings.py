@@ -36,7 +36,7 @@ from portal.models import Department, Employee, Site, User
 from tests.bookings.conftest import api_settings, search_answer
 from tests.bookings.factories import booking_object, echo_created
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import BASE_URL
 
 # Fixtures of tests/bookings, used here too.
 __all__ = ["api_settings", "search_answer"]

@@ -14,7 +14,7 @@ from django.test import override_settings
 from bookings.chargers import ChargerOffer, find_chargers
 from bookings.petitmonde import PetitmondeClient
 from portal.models import Site, SiteCharger
-from tests.fake_petitmonde import BASE_URL, FakeTime, make_client
+from tests.fake_api import BASE_URL, FakeTime, make_client
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from bookings.statuses import BookingStatus
 from portal.models import Site, User
 from tests.bookings.factories import make_booking, remote_of
 from tests.bookings.reception.visit_factory import make_visit
-from tests.fake_petitmonde import BASE_URL, FakeTime, make_client
+from tests.fake_api import BASE_URL, FakeTime, make_client
 
 pytestmark = pytest.mark.django_db
 

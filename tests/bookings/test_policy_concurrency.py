@@ -24,7 +24,7 @@ from bookings.models import Booking
 from portal.models import Department, Site, User
 from tests.bookings.factories import echo_created
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import BASE_URL
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

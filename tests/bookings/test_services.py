@@ -20,7 +20,7 @@ from bookings.petitmonde import PetitmondeClient
 from bookings.services import BookingFailed, BookingUncertain
 from bookings.statuses import BookingStatus
 from portal.models import User
-from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
+from tests.fake_api import API_KEY, BASE_URL, FakeTime, make_client
 
 pytestmark = pytest.mark.django_db
 

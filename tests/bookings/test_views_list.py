@@ -17,7 +17,7 @@ from bookings.models import Booking
 from bookings.statuses import BookingStatus
 from portal.models import User
 from tests.bookings.factories import booking_object, make_booking, remote_of
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import BASE_URL
 
 pytestmark = pytest.mark.django_db
 

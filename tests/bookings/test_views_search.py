@@ -19,7 +19,7 @@ from bookings.chargers import ChargerOffer
 from portal.models import Department, Employee, Site, User
 from tests.bookings.factories import make_booking
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import API_KEY, BASE_URL
+from tests.fake_api import API_KEY, BASE_URL
 
 pytestmark = [
     pytest.mark.django_db,
