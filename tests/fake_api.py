@@ -22,7 +22,7 @@ import re
 import threading
 import uuid
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 import responses
 from pytest_django.fixtures import Settings
 from requests import PreparedRequest
+from requests.structures import CaseInsensitiveDict
 
 from bookings.petitmonde import PetitmondeClient, format_datetime
 from bookings.statuses import API_STATUSES
@@ -151,7 +152,7 @@ class Sent:
     url: str
     query: dict[str, str]
     body: Any  # the JSON body, None without one
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # any case, as in requests
 
 
 @dataclass
@@ -374,7 +375,7 @@ class FakePetitmonde:
             url=url,
             query={k: v[0] for k, v in parse_qs(split.query).items()},
             body=json.loads(request.body) if request.body else None,
-            headers=dict(request.headers),
+            headers=CaseInsensitiveDict(request.headers),
         )
         self.sent.append(sent)
         self._counts[endpoint] += 1

@@ -22,9 +22,8 @@ from bookings import policy
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from portal.models import Department, Site, User
-from tests.bookings.factories import echo_created
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_api import BASE_URL
+from tests.fake_api import FakePetitmonde
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -87,9 +86,9 @@ def test_two_requests_at_once_make_one_booking_a_day(
     site: Site,
     api_settings: Any,
     api_mock: responses.RequestsMock,
+    petitmonde: FakePetitmonde,
     slow_checks: None,
 ) -> None:
-    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", echo_created)
     clients = [Client(), Client()]
     for client in clients:
         client.force_login(employee)
