@@ -41,7 +41,7 @@ def api_mock(_no_network: responses.RequestsMock) -> responses.RequestsMock:
 
 
 @pytest.fixture
-def petitmonde(
+def fake_api(
     api_mock: responses.RequestsMock, settings: SettingsFixture
 ) -> FakePetitmonde:
     """The fake Petitmonde API of tests/fake_api.py, the portal pointed at it."""

@@ -4,7 +4,7 @@
 runs unchanged: search, create, get, cancel, list and usage, with the
 sandbox's semantics where Part B1 of docs/petitmonde-api.md fixes them. It
 keeps everything sent, for assertions, and takes failures per endpoint and
-per n-th call. The `petitmonde` fixture of tests/conftest.py gives one with
+per n-th call. The `fake_api` fixture of tests/conftest.py gives one with
 the portal pointed at it.
 
 Also here: `FakeTime`, a clock that moves only when told, `make_client`, a

@@ -121,7 +121,7 @@ def bench_booking_pages(
     world: tuple[User, list[Employee]],
     mine: int,
     site: Site,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     django_capture_on_commit_callbacks: Any,
     plain_templates: None,
 ) -> None:

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api(petitmonde: FakePetitmonde) -> PetitmondeClient:
-    return petitmonde.client()
+def api(fake_api: FakePetitmonde) -> PetitmondeClient:
+    return fake_api.client()
 
 
 def being_sent(employee: User, *, age: timedelta) -> Booking:
@@ -39,13 +39,13 @@ def being_sent(employee: User, *, age: timedelta) -> Booking:
 
 def test_booking_the_api_made_is_adopted_and_its_owner_told(
     api: PetitmondeClient,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     employee: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     booking = being_sent(employee, age=timedelta(minutes=3))
     made = remote_of(booking, id="made-after-all", status="CONFIRMED")
-    petitmonde.load([made])
+    fake_api.load([made])
 
     with django_capture_on_commit_callbacks(execute=True):
         result = settle_open_bookings(client=api)
@@ -87,10 +87,10 @@ def test_booking_still_in_flight_is_left_alone(
 
 
 def test_api_still_down_keeps_the_booking_being_sent(
-    api: PetitmondeClient, petitmonde: FakePetitmonde, employee: User
+    api: PetitmondeClient, fake_api: FakePetitmonde, employee: User
 ) -> None:
     being_sent(employee, age=timedelta(minutes=3))
-    petitmonde.fail("list", 503, "down")
+    fake_api.fail("list", 503, "down")
 
     result = settle_open_bookings(client=api)
 
@@ -100,7 +100,7 @@ def test_api_still_down_keeps_the_booking_being_sent(
 
 def test_booking_of_a_called_off_visit_is_cancelled(
     api: PetitmondeClient,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -109,7 +109,7 @@ def test_booking_of_a_called_off_visit_is_cancelled(
     visit.cancelled_at = timezone.now()
     visit.save()
     booking = visit.bookings.get()
-    petitmonde.load([remote_of(booking, status="CONFIRMED")])
+    fake_api.load([remote_of(booking, status="CONFIRMED")])
     booking.last_synced_at = None
     booking.save()
 
@@ -165,14 +165,14 @@ def test_a_late_booking_with_nothing_else_for_its_time_is_kept_and_its_owner_tol
 def test_a_late_booking_when_the_person_booked_again_is_cancelled_at_once(
     api: PetitmondeClient,
     api_mock: responses.RequestsMock,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     employee: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))  # the retry
-    petitmonde.load([remote_of(booking, id="made-late", status="PENDING")])
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
 
     with django_capture_on_commit_callbacks(execute=True):
         outcome = take_in_late_booking(booking.pk, late(booking), client=api)
@@ -191,7 +191,7 @@ def test_a_late_booking_when_the_person_booked_again_is_cancelled_at_once(
 
 def test_a_late_booking_overlapping_another_is_cancelled_even_if_more_are_allowed(
     api: PetitmondeClient,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     employee: User,
     settings: Any,
 ) -> None:
@@ -199,19 +199,19 @@ def test_a_late_booking_overlapping_another_is_cancelled_even_if_more_are_allowe
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=1))
-    petitmonde.load([remote_of(booking, id="made-late", status="PENDING")])
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
 
     assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancelled"
 
 
 def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later(
-    api: PetitmondeClient, petitmonde: FakePetitmonde, employee: User
+    api: PetitmondeClient, fake_api: FakePetitmonde, employee: User
 ) -> None:
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))
-    petitmonde.load([remote_of(booking, id="made-late", status="PENDING")])
-    petitmonde.fail("cancel", 503, "Service unavailable")
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
+    fake_api.fail("cancel", 503, "Service unavailable")
 
     assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancel owed"
 
@@ -221,7 +221,7 @@ def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later
     assert "still waiting for the operator" in booking.uncancelled_reason
 
     # The follow-up job makes the cancellation it still owes.
-    petitmonde.clear_failures("cancel")
+    fake_api.clear_failures("cancel")
     result = settle_open_bookings(client=api)
 
     booking.refresh_from_db()
@@ -232,7 +232,7 @@ def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later
 
 def test_a_late_booking_of_a_visit_is_cancelled_at_once(
     api: PetitmondeClient,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -248,7 +248,7 @@ def test_a_late_booking_of_a_visit_is_cancelled_at_once(
     booking = visit.bookings.get()
     Booking.objects.filter(pk=booking.pk).update(api_id=None)
     booking.refresh_from_db()
-    petitmonde.load([remote_of(booking, id="made-late", status="PENDING")])
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
 
     assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancelled"
     assert Booking.objects.get().status == BookingStatus.CANCELLED

@@ -86,7 +86,7 @@ def test_two_requests_at_once_make_one_booking_a_day(
     site: Site,
     api_settings: Any,
     api_mock: responses.RequestsMock,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     slow_checks: None,
 ) -> None:
     clients = [Client(), Client()]

@@ -76,12 +76,12 @@ def test_a_waiting_booking_is_refreshed_on_its_page(
     mine: Client,
     booking: Booking,
     api_mock: responses.RequestsMock,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
 ) -> None:
     Booking.objects.filter(pk=booking.pk).update(
         status="PENDING", last_synced_at=timezone.now() - timedelta(minutes=5)
     )
-    petitmonde.load([remote_of(booking, status="CONFIRMED")])
+    fake_api.load([remote_of(booking, status="CONFIRMED")])
 
     page = mine.get(f"/bookings/{booking.pk}/").content.decode()
 

@@ -135,7 +135,7 @@ def test_statuses_due_to_move_are_refreshed_with_one_request(
     mine: Client,
     employee: User,
     api_mock: responses.RequestsMock,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
 ) -> None:
     a_minute_ago = timezone.now() - timedelta(minutes=1)
     waiting = [
@@ -147,7 +147,7 @@ def test_statuses_due_to_move_are_refreshed_with_one_request(
         )
         for n in (1, 2)
     ]
-    petitmonde.load(remote_of(b, status="CONFIRMED") for b in waiting)
+    fake_api.load(remote_of(b, status="CONFIRMED") for b in waiting)
 
     response = mine.get(LIST)
 
@@ -165,13 +165,13 @@ def test_fresh_statuses_cost_no_request(
 
 
 def test_a_failed_refresh_keeps_the_statuses_and_says_when_they_were_checked(
-    mine: Client, employee: User, petitmonde: FakePetitmonde
+    mine: Client, employee: User, fake_api: FakePetitmonde
 ) -> None:
     an_hour_ago = timezone.now() - timedelta(hours=1)
     make_booking(
         employee.employee, start=days(1), status="PENDING", last_synced_at=an_hour_ago
     )
-    petitmonde.fail("get", 503, "Unavailable")
+    fake_api.fail("get", 503, "Unavailable")
 
     response = mine.get(LIST)
 
@@ -195,11 +195,11 @@ def test_a_booking_stuck_being_sent_is_adopted_when_the_api_has_it(
     mine: Client,
     employee: User,
     api_mock: responses.RequestsMock,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     booking = old_submitting(employee)
-    petitmonde.load([remote_of(booking, id="api-found", status="CONFIRMED")])
+    fake_api.load([remote_of(booking, id="api-found", status="CONFIRMED")])
 
     with django_capture_on_commit_callbacks(execute=True):
         response = mine.get(LIST)
@@ -212,7 +212,7 @@ def test_a_booking_stuck_being_sent_is_adopted_when_the_api_has_it(
 
 
 def test_a_booking_stuck_being_checked_that_the_api_lacks_is_given_up_and_told(
-    mine: Client, employee: User, petitmonde: FakePetitmonde
+    mine: Client, employee: User, fake_api: FakePetitmonde
 ) -> None:
     booking = old_submitting(employee)  # and the fake holds no booking
 

@@ -49,9 +49,9 @@ def search(where: Site, **changes: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def searching(api_settings: Any, petitmonde: FakePetitmonde) -> FakePetitmonde:
+def searching(api_settings: Any, fake_api: FakePetitmonde) -> FakePetitmonde:
     """The fake API, answering searches with the site's chargers."""
-    return petitmonde
+    return fake_api
 
 
 # --- who may search -----------------------------------------------------------
@@ -289,13 +289,13 @@ def test_a_failed_search_is_explained_and_keeps_the_form(
     employee: User,
     site: Site,
     api_settings: Any,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
     caplog: pytest.LogCaptureFixture,
     status: int,
     body: dict[str, str],
     expected: str,
 ) -> None:
-    petitmonde.fail("search", status, body["error"], retry_after=30)
+    fake_api.fail("search", status, body["error"], retry_after=30)
 
     with caplog.at_level(logging.DEBUG):
         response = login(employee).get(NEW, search(site, start="09:15"))
@@ -310,9 +310,9 @@ def test_no_results_says_what_to_try(
     employee: User,
     site: Site,
     api_settings: Any,
-    petitmonde: FakePetitmonde,
+    fake_api: FakePetitmonde,
 ) -> None:
-    petitmonde.search_body = {"total": 0, "results": []}
+    fake_api.search_body = {"total": 0, "results": []}
     response = login(employee).get(NEW, search(site))
     assert b"No charger near the site can be reserved for that time." in (
         response.content
