@@ -263,7 +263,11 @@ class FakePetitmonde:
         return self.time.now() if self.time else datetime.now(UTC)
 
     def add(self, created_at: datetime | None = None, **fields: Any) -> dict[str, Any]:
-        """A whole booking object, created at `created_at` (now), held and returned."""
+        """Hold a whole booking object created at `created_at` (now) and return it.
+
+        Unless `fields` say otherwise: COMPLETED at Garage P1, a day after its
+        creation for two hours, 12.34 EUR, 20.5 kWh, no external_id.
+        """
         created_at = created_at or self.now()
         start = fields.pop("reservation_start", created_at + timedelta(days=1))
         booking: dict[str, Any] = {
@@ -401,9 +405,7 @@ class FakePetitmonde:
     def _failure(self, endpoint: str) -> Failure | None:
         n = self._counts[endpoint]
         found = [f for f in self.failures[endpoint] if f.call in (n, None)]
-        # One aimed at this very call comes before one for every call.
-        found.sort(key=lambda failure: failure.call is None)
-        return found[0] if found else None
+        return found[0] if found else None  # the first set that applies
 
     def _error(
         self, status: int, error: str, headers: dict[str, str], failure: Failure
