@@ -387,7 +387,7 @@ class FakePetitmonde:
             self.created.append(sent.body or {})
         if self.time is not None:
             self.time.advance(self.latency)
-        headers, refusal = self._count(sent)
+        headers, refusal = self._count()
         if refusal is not None:
             return refusal
         failure = self._failure(endpoint)
@@ -395,11 +395,11 @@ class FakePetitmonde:
             raise failure.raises
         self.used += 1
         if failure is not None and not failure.processed:
-            return self._error(failure.status, failure.error, headers, failure)
+            return self._error(failure, headers)
         path = split.path.removeprefix(urlsplit(BASE_URL).path)
         status, body = getattr(self, f"_{endpoint}")(sent, path)
         if failure is not None:
-            return self._error(failure.status, failure.error, headers, failure)
+            return self._error(failure, headers)
         return status, headers, json.dumps(body)
 
     def _failure(self, endpoint: str) -> Failure | None:
@@ -407,12 +407,10 @@ class FakePetitmonde:
         found = [f for f in self.failures[endpoint] if f.call in (n, None)]
         return found[0] if found else None  # the first set that applies
 
-    def _error(
-        self, status: int, error: str, headers: dict[str, str], failure: Failure
-    ) -> Answer:
+    def _error(self, failure: Failure, headers: dict[str, str]) -> Answer:
         if failure.retry_after is not None:
             headers = headers | {"Retry-After": str(failure.retry_after)}
-        return status, headers, json.dumps({"error": error})
+        return failure.status, headers, json.dumps({"error": failure.error})
 
     def _search(self, sent: Sent, path: str) -> tuple[int, Any]:
         return 200, self.search_body
@@ -552,7 +550,7 @@ class FakePetitmonde:
 
     # --- Limits ---
 
-    def _count(self, sent: Sent) -> tuple[dict[str, str], Answer | None]:
+    def _count(self) -> tuple[dict[str, str], Answer | None]:
         """The rate-limit headers, and a 429 when over a limit."""
         now = self.now()
         if self.used >= self.quota:
