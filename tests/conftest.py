@@ -12,6 +12,7 @@ from pytest_django.fixtures import Settings as SettingsFixture
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
+from tests.fake_api import FakePetitmonde, point_portal_at_fake
 
 pytest_plugins = ["tests.plugins.sandbox"]
 
@@ -37,6 +38,15 @@ def _fast_password_hashing(settings: SettingsFixture) -> None:
 def api_mock(_no_network: responses.RequestsMock) -> responses.RequestsMock:
     """The `responses` mock: register the API answers a test expects."""
     return _no_network
+
+
+@pytest.fixture
+def fake_api(
+    api_mock: responses.RequestsMock, settings: SettingsFixture
+) -> FakePetitmonde:
+    """The fake Petitmonde API of tests/fake_api.py, the portal pointed at it."""
+    point_portal_at_fake(settings)
+    return FakePetitmonde(api_mock)
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ Django's test client (middleware, session, queries, templates), for:
 
 - GET /bookings/ (the person's list: upcoming, a page of the past, the cap);
 - GET /bookings/new/ (the empty form with the rules) and with results (the
-  search answered at once by a `responses` stub);
+  search answered at once by the fake API of tests/fake_api.py);
 - POST /bookings/new/confirm/ (lock, every rule, the external_id, the write,
-  the create answered at once by the stub, the e-mail rendered).
+  the create answered at once by the fake, the e-mail rendered).
 
-API time is excluded: the stub answers without a network. Two spreads of the
+API time is excluded: the fake answers without a network. Two spreads of the
 10,000 bookings: the person holds 500 of them (40 colleagues the rest), or all
 of them. Goal: p95 under 50 ms each. Nothing about time is asserted.
 """
@@ -25,7 +25,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import responses
 from django.template import Template
 from django.test import Client
 from django.test.utils import _TestState
@@ -33,13 +32,13 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from portal.models import Department, Employee, Site, User
-from tests.bookings.conftest import api_settings, search_answer
-from tests.bookings.factories import booking_object, echo_created
+from tests.bookings.conftest import api_settings
+from tests.bookings.factories import booking_object
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import FakePetitmonde
 
-# Fixtures of tests/bookings, used here too.
-__all__ = ["api_settings", "search_answer"]
+# A fixture of tests/bookings, used here too.
+__all__ = ["api_settings"]
 
 TOTAL = 10_000
 RUNS = 200
@@ -122,8 +121,7 @@ def bench_booking_pages(
     world: tuple[User, list[Employee]],
     mine: int,
     site: Site,
-    api_mock: responses.RequestsMock,
-    search_answer: dict[str, Any],
+    fake_api: FakePetitmonde,
     django_capture_on_commit_callbacks: Any,
     plain_templates: None,
 ) -> None:
@@ -131,8 +129,6 @@ def bench_booking_pages(
     fill(person.employee, colleagues, mine)
     client = Client()
     client.force_login(person)
-    api_mock.get(f"{BASE_URL}/search", json=search_answer)
-    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", echo_created)
     search = {
         "site": site.pk,
         "date": tomorrow_at(8).date().isoformat(),

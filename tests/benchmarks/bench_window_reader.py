@@ -6,9 +6,9 @@ took and the 429 answers met. Asserts only that every booking was read.
 
 Two transports:
 
-- `test_read_one_month`: the fake list of `tests/fake_petitmonde.py` (the
-  sandbox's list semantics, newest first or in any order, 100 requests a minute
-  with the documented headers, 50 ms per request) on a fake clock: pacing waits
+- `test_read_one_month`: the fake API of `tests/fake_api.py` (the sandbox's
+  list semantics, newest first or in any order, 100 requests a minute with the
+  documented headers, 50 ms per request) on a fake clock: pacing waits
   are simulated, so "API s" is the time the read would take against such a server
   and "wall s" is what the benchmark itself took.
 - `test_read_one_month_through_the_sandbox`: the real client against the real
@@ -38,7 +38,7 @@ from pytest_django.live_server_helper import LiveServer
 from bookings.petitmonde import PetitmondeClient, get_client
 from bookings.petitmonde.window import read_window
 from bookings.sandbox.models import Booking, Evse
-from tests.fake_petitmonde import FakeBookingList, FakeTime, make_bookings, make_client
+from tests.fake_api import FakePetitmonde, FakeTime, make_bookings
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 2, 1, tzinfo=UTC) - timedelta(microseconds=1)
@@ -56,17 +56,17 @@ class Transport(Protocol):
 
 class FakeTransport:
     def __init__(self, mock: responses.RequestsMock, order: str) -> None:
-        self.mock = mock
         self.order = order
         self.time = FakeTime()
+        self.fake = FakePetitmonde(
+            mock, time=self.time, order=order, rate_limit=100, latency=0.05
+        )
 
     def load(self, bookings: list[dict[str, Any]]) -> None:
-        FakeBookingList(
-            bookings, time=self.time, order=self.order, rate_limit=100, latency=0.05
-        ).register(self.mock)
+        self.fake.load(bookings)
 
     def client(self) -> PetitmondeClient:
-        return make_client(self.time)
+        return self.fake.client()
 
     def seconds(self) -> float:
         return (self.time.now() - datetime(2026, 2, 9, 10, tzinfo=UTC)).total_seconds()

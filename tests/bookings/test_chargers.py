@@ -1,43 +1,36 @@
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import responses
 from django.core import signing
 from django.test import override_settings
 
 from bookings.chargers import ChargerOffer, find_chargers
 from bookings.petitmonde import PetitmondeClient
 from portal.models import Site, SiteCharger
-from tests.fake_petitmonde import BASE_URL, FakeTime, make_client
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "petitmonde"
 START = datetime(2026, 12, 1, 8, tzinfo=UTC)
 END = START + timedelta(hours=2)
 
 
 @pytest.fixture
-def api(api_mock: responses.RequestsMock) -> PetitmondeClient:
-    api_mock.get(
-        f"{BASE_URL}/search",
-        json=json.loads((FIXTURE / "search_near_site.json").read_text()),
-    )
-    return make_client(FakeTime())
+def api(fake_api: FakePetitmonde) -> PetitmondeClient:
+    """A client of the fake API, which answers searches with the site's chargers."""
+    return fake_api.client()
 
 
 def test_search_asks_for_the_window_around_the_site(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, site: Site
+    api: PetitmondeClient, fake_api: FakePetitmonde, site: Site
 ) -> None:
     find_chargers(site=site, start=START, end=END, client=api)
 
-    query = parse_qs(urlparse(api_mock.calls[0].request.url).query)
+    query = parse_qs(urlparse(fake_api.searches[0].url).query)
     assert query == {
         "lat": ["49.0094"],
         "lng": ["8.4044"],
@@ -73,7 +66,7 @@ def test_visitor_search_offers_visitor_bays_and_hides_staff_bays(
 
 
 def test_connector_and_power_filters_pick_the_matching_connector(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, site: Site
+    api: PetitmondeClient, fake_api: FakePetitmonde, site: Site
 ) -> None:
     offers = find_chargers(
         site=site,
@@ -86,7 +79,7 @@ def test_connector_and_power_filters_pick_the_matching_connector(
     assert [(o.evse_uid, o.connector_id, o.power_kw) for o in offers] == [
         ("DE*ENB*E700101*1", "1", Decimal("22"))
     ]
-    query = parse_qs(urlparse(api_mock.calls[0].request.url).query)
+    query = parse_qs(urlparse(fake_api.searches[0].url).query)
     assert query["connector_type"] == ["IEC_62196_T2"]
     assert query["power_min"] == ["20"]
 
@@ -111,8 +104,8 @@ def test_old_offer_is_refused(api: PetitmondeClient, site: Site) -> None:
 
 @override_settings(BOOKING_SEARCH_RADIUS_KM=500)
 def test_radius_never_exceeds_what_the_api_takes(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, site: Site
+    api: PetitmondeClient, fake_api: FakePetitmonde, site: Site
 ) -> None:
     find_chargers(site=site, start=START, end=END, client=api)
-    query = parse_qs(urlparse(api_mock.calls[0].request.url).query)
+    query = parse_qs(urlparse(fake_api.searches[0].url).query)
     assert query["radius"] == ["200"]

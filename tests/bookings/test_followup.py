@@ -20,14 +20,14 @@ from bookings.statuses import BookingStatus
 from portal.models import Site, User
 from tests.bookings.factories import make_booking, remote_of
 from tests.bookings.reception.visit_factory import make_visit
-from tests.fake_petitmonde import BASE_URL, FakeTime, make_client
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api() -> PetitmondeClient:
-    return make_client(FakeTime())
+def api(fake_api: FakePetitmonde) -> PetitmondeClient:
+    return fake_api.client()
 
 
 def being_sent(employee: User, *, age: timedelta) -> Booking:
@@ -39,13 +39,13 @@ def being_sent(employee: User, *, age: timedelta) -> Booking:
 
 def test_booking_the_api_made_is_adopted_and_its_owner_told(
     api: PetitmondeClient,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     employee: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     booking = being_sent(employee, age=timedelta(minutes=3))
     made = remote_of(booking, id="made-after-all", status="CONFIRMED")
-    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": [made]})
+    fake_api.load([made])
 
     with django_capture_on_commit_callbacks(execute=True):
         result = settle_open_bookings(client=api)
@@ -60,8 +60,7 @@ def test_booking_the_api_made_is_adopted_and_its_owner_told(
 def test_booking_the_api_never_made_is_given_up_after_one_look(
     api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
 ) -> None:
-    booking = being_sent(employee, age=timedelta(minutes=3))
-    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
+    booking = being_sent(employee, age=timedelta(minutes=3))  # the fake has none
 
     result = settle_open_bookings(client=api)
 
@@ -88,10 +87,10 @@ def test_booking_still_in_flight_is_left_alone(
 
 
 def test_api_still_down_keeps_the_booking_being_sent(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
+    api: PetitmondeClient, fake_api: FakePetitmonde, employee: User
 ) -> None:
     being_sent(employee, age=timedelta(minutes=3))
-    api_mock.get(f"{BASE_URL}/bookings", json={"error": "down"}, status=503)
+    fake_api.fail("list", 503, "down")
 
     result = settle_open_bookings(client=api)
 
@@ -101,7 +100,7 @@ def test_api_still_down_keeps_the_booking_being_sent(
 
 def test_booking_of_a_called_off_visit_is_cancelled(
     api: PetitmondeClient,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -110,14 +109,7 @@ def test_booking_of_a_called_off_visit_is_cancelled(
     visit.cancelled_at = timezone.now()
     visit.save()
     booking = visit.bookings.get()
-    api_mock.get(
-        f"{BASE_URL}/bookings/{booking.api_id}",
-        json=remote_of(booking, status="CONFIRMED"),
-    )
-    api_mock.post(
-        f"{BASE_URL}/bookings/{booking.api_id}/cancel",
-        json=remote_of(booking, status="CANCELLED"),
-    )
+    fake_api.load([remote_of(booking, status="CONFIRMED")])
     booking.last_synced_at = None
     booking.save()
 
@@ -173,16 +165,14 @@ def test_a_late_booking_with_nothing_else_for_its_time_is_kept_and_its_owner_tol
 def test_a_late_booking_when_the_person_booked_again_is_cancelled_at_once(
     api: PetitmondeClient,
     api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     employee: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))  # the retry
-    api_mock.post(
-        f"{BASE_URL}/bookings/made-late/cancel",
-        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
-    )
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
 
     with django_capture_on_commit_callbacks(execute=True):
         outcome = take_in_late_booking(booking.pk, late(booking), client=api)
@@ -201,7 +191,7 @@ def test_a_late_booking_when_the_person_booked_again_is_cancelled_at_once(
 
 def test_a_late_booking_overlapping_another_is_cancelled_even_if_more_are_allowed(
     api: PetitmondeClient,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     employee: User,
     settings: Any,
 ) -> None:
@@ -209,29 +199,19 @@ def test_a_late_booking_overlapping_another_is_cancelled_even_if_more_are_allowe
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=1))
-    api_mock.post(
-        f"{BASE_URL}/bookings/made-late/cancel",
-        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
-    )
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
 
     assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancelled"
 
 
 def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later(
-    api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
+    api: PetitmondeClient, fake_api: FakePetitmonde, employee: User
 ) -> None:
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))
-    api_mock.post(
-        f"{BASE_URL}/bookings/made-late/cancel",
-        json={"error": "Service unavailable"},
-        status=503,
-    )
-    api_mock.get(
-        f"{BASE_URL}/bookings/made-late",
-        json=remote_of(booking, id="made-late", status="PENDING"),
-    )
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
+    fake_api.fail("cancel", 503, "Service unavailable")
 
     assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancel owed"
 
@@ -241,11 +221,7 @@ def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later
     assert "still waiting for the operator" in booking.uncancelled_reason
 
     # The follow-up job makes the cancellation it still owes.
-    api_mock.replace(
-        responses.POST,
-        f"{BASE_URL}/bookings/made-late/cancel",
-        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
-    )
+    fake_api.clear_failures("cancel")
     result = settle_open_bookings(client=api)
 
     booking.refresh_from_db()
@@ -256,7 +232,7 @@ def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later
 
 def test_a_late_booking_of_a_visit_is_cancelled_at_once(
     api: PetitmondeClient,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -272,10 +248,7 @@ def test_a_late_booking_of_a_visit_is_cancelled_at_once(
     booking = visit.bookings.get()
     Booking.objects.filter(pk=booking.pk).update(api_id=None)
     booking.refresh_from_db()
-    api_mock.post(
-        f"{BASE_URL}/bookings/made-late/cancel",
-        json=remote_of(booking, id="made-late", status="CANCELLED", client_price=0),
-    )
+    fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
 
     assert take_in_late_booking(booking.pk, late(booking), client=api) == "cancelled"
     assert Booking.objects.get().status == BookingStatus.CANCELLED

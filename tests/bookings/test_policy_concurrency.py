@@ -22,9 +22,8 @@ from bookings import policy, services
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from portal.models import Department, Site, User
-from tests.bookings.factories import echo_created
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import FakePetitmonde
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -87,9 +86,9 @@ def test_two_requests_at_once_make_one_booking_a_day(
     site: Site,
     api_settings: Any,
     api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     slow_checks: None,
 ) -> None:
-    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", echo_created)
     clients = [Client(), Client()]
     for client in clients:
         client.force_login(employee)
@@ -111,9 +110,8 @@ def test_two_bookings_at_once_cannot_together_pass_the_cap(
     slow_checks: None,
     settings: Any,
     api_settings: Any,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
 ) -> None:
-    api_mock.add_callback(responses.POST, f"{BASE_URL}/bookings", echo_created)
     settings.BOOKING_MAX_PER_DAY = 2  # only the cap stands in the way
     engineering.default_monthly_cap = Decimal("10.00")
     engineering.save()

@@ -25,7 +25,7 @@ from bookings.statuses import BookingStatus
 from portal.models import Employee, Site, User
 from tests.bookings.factories import echo_created
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
+from tests.fake_api import API_KEY, BASE_URL, FakeTime, make_client
 
 pytestmark = pytest.mark.django_db
 

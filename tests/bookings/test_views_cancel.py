@@ -17,7 +17,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from portal.models import User
 from tests.bookings.factories import make_booking, remote_of
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import BASE_URL
 
 pytestmark = pytest.mark.django_db
 

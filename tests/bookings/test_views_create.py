@@ -23,7 +23,7 @@ from bookings.statuses import BookingStatus
 from portal.models import Department, Employee, Site, User
 from tests.bookings.factories import echo_created, iso, make_booking, remote_of
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import API_KEY, BASE_URL
+from tests.fake_api import API_KEY, BASE_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from bookings.models import Booking
 from portal.models import User
 from tests.bookings.factories import make_booking, remote_of
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 
@@ -73,15 +73,15 @@ def test_a_final_price_is_labelled_final(mine: Client, employee: User) -> None:
 
 
 def test_a_waiting_booking_is_refreshed_on_its_page(
-    mine: Client, booking: Booking, api_mock: responses.RequestsMock
+    mine: Client,
+    booking: Booking,
+    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
 ) -> None:
     Booking.objects.filter(pk=booking.pk).update(
         status="PENDING", last_synced_at=timezone.now() - timedelta(minutes=5)
     )
-    api_mock.get(
-        f"{BASE_URL}/bookings/{booking.api_id}",
-        json=remote_of(booking, status="CONFIRMED"),
-    )
+    fake_api.load([remote_of(booking, status="CONFIRMED")])
 
     page = mine.get(f"/bookings/{booking.pk}/").content.decode()
 

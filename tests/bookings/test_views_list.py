@@ -17,7 +17,7 @@ from bookings.models import Booking
 from bookings.statuses import BookingStatus
 from portal.models import User
 from tests.bookings.factories import booking_object, make_booking, remote_of
-from tests.fake_petitmonde import BASE_URL
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +132,10 @@ def test_queries_do_not_grow_with_the_number_of_bookings(
 
 
 def test_statuses_due_to_move_are_refreshed_with_one_request(
-    mine: Client, employee: User, api_mock: responses.RequestsMock
+    mine: Client,
+    employee: User,
+    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
 ) -> None:
     a_minute_ago = timezone.now() - timedelta(minutes=1)
     waiting = [
@@ -144,10 +147,7 @@ def test_statuses_due_to_move_are_refreshed_with_one_request(
         )
         for n in (1, 2)
     ]
-    api_mock.get(
-        f"{BASE_URL}/bookings",
-        json={"bookings": [remote_of(b, status="CONFIRMED") for b in waiting]},
-    )
+    fake_api.load(remote_of(b, status="CONFIRMED") for b in waiting)
 
     response = mine.get(LIST)
 
@@ -165,17 +165,13 @@ def test_fresh_statuses_cost_no_request(
 
 
 def test_a_failed_refresh_keeps_the_statuses_and_says_when_they_were_checked(
-    mine: Client, employee: User, api_mock: responses.RequestsMock
+    mine: Client, employee: User, fake_api: FakePetitmonde
 ) -> None:
     an_hour_ago = timezone.now() - timedelta(hours=1)
     make_booking(
         employee.employee, start=days(1), status="PENDING", last_synced_at=an_hour_ago
     )
-    api_mock.get(
-        f"{BASE_URL}/bookings/{Booking.objects.get().api_id}",
-        json={"error": "Unavailable"},
-        status=503,
-    )
+    fake_api.fail("get", 503, "Unavailable")
 
     response = mine.get(LIST)
 
@@ -199,13 +195,11 @@ def test_a_booking_stuck_being_sent_is_adopted_when_the_api_has_it(
     mine: Client,
     employee: User,
     api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     booking = old_submitting(employee)
-    api_mock.get(
-        f"{BASE_URL}/bookings",
-        json={"bookings": [remote_of(booking, id="api-found", status="CONFIRMED")]},
-    )
+    fake_api.load([remote_of(booking, id="api-found", status="CONFIRMED")])
 
     with django_capture_on_commit_callbacks(execute=True):
         response = mine.get(LIST)
@@ -218,10 +212,9 @@ def test_a_booking_stuck_being_sent_is_adopted_when_the_api_has_it(
 
 
 def test_a_booking_stuck_being_checked_that_the_api_lacks_is_given_up_and_told(
-    mine: Client, employee: User, api_mock: responses.RequestsMock
+    mine: Client, employee: User, fake_api: FakePetitmonde
 ) -> None:
-    booking = old_submitting(employee)
-    api_mock.get(f"{BASE_URL}/bookings", json={"bookings": []})
+    booking = old_submitting(employee)  # and the fake holds no booking
 
     response = mine.get(LIST)
 

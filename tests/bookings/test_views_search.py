@@ -19,7 +19,7 @@ from bookings.chargers import ChargerOffer
 from portal.models import Department, Employee, Site, User
 from tests.bookings.factories import make_booking
 from tests.bookings.test_policy import offer_at, tomorrow_at
-from tests.fake_petitmonde import API_KEY, BASE_URL
+from tests.fake_api import API_KEY, FakePetitmonde
 
 pytestmark = [
     pytest.mark.django_db,
@@ -49,11 +49,9 @@ def search(where: Site, **changes: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def searching(
-    api_settings: Any, api_mock: responses.RequestsMock, search_answer: dict[str, Any]
-) -> responses.RequestsMock:
-    api_mock.get(f"{BASE_URL}/search", json=search_answer)
-    return api_mock
+def searching(api_settings: Any, fake_api: FakePetitmonde) -> FakePetitmonde:
+    """The fake API, answering searches with the site's chargers."""
+    return fake_api
 
 
 # --- who may search -----------------------------------------------------------
@@ -227,14 +225,14 @@ def test_search_asks_for_workplace_chargers_and_shows_them_first(
     )
 
     assert response.status_code == 200
-    query = parse_qs(urlparse(searching.calls[0].request.url).query)
+    query = parse_qs(urlparse(searching.searches[0].url).query)
     start = datetime.fromisoformat(tomorrow() + "T08:00").replace(tzinfo=BERLIN)
     assert query["start_time"] == [
         start.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
     ]
     assert query["connector_type"] == ["IEC_62196_T2"]
     assert query["power_min"] == ["11"]
-    assert searching.calls[0].request.headers["X-API-Key"] == API_KEY
+    assert searching.searches[0].headers["X-API-Key"] == API_KEY
     offers = [c["offer"] for c in response.context["choices"]]
     # The visitor bay is not offered to staff; the site's own bay comes first.
     assert [o.evse_uid for o in offers] == ["DE*ENB*E700101*1"]
@@ -291,15 +289,13 @@ def test_a_failed_search_is_explained_and_keeps_the_form(
     employee: User,
     site: Site,
     api_settings: Any,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
     caplog: pytest.LogCaptureFixture,
     status: int,
     body: dict[str, str],
     expected: str,
 ) -> None:
-    api_mock.get(
-        f"{BASE_URL}/search", json=body, status=status, headers={"Retry-After": "30"}
-    )
+    fake_api.fail("search", status, body["error"], retry_after=30)
 
     with caplog.at_level(logging.DEBUG):
         response = login(employee).get(NEW, search(site, start="09:15"))
@@ -314,9 +310,9 @@ def test_no_results_says_what_to_try(
     employee: User,
     site: Site,
     api_settings: Any,
-    api_mock: responses.RequestsMock,
+    fake_api: FakePetitmonde,
 ) -> None:
-    api_mock.get(f"{BASE_URL}/search", json={"total": 0, "results": []})
+    fake_api.search_body = {"total": 0, "results": []}
     response = login(employee).get(NEW, search(site))
     assert b"No charger near the site can be reserved for that time." in (
         response.content

@@ -25,7 +25,7 @@ from bookings.petitmonde import (
     get_client,
 )
 from bookings.statuses import BookingStatus
-from tests.fake_petitmonde import API_KEY, BASE_URL, FakeTime, make_client
+from tests.fake_api import API_KEY, BASE_URL, FakeTime, make_client
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "petitmonde"
 BOOKING_ID = "0b5f6a2e-3c1d-4e8f-9a7b-1c2d3e4f5a6b"

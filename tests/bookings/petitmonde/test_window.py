@@ -11,9 +11,8 @@ import responses
 
 from bookings.petitmonde import PetitmondeError
 from bookings.petitmonde.window import WindowRead, find_booking, read_window
-from tests.fake_petitmonde import (
-    BASE_URL,
-    FakeBookingList,
+from tests.fake_api import (
+    FakePetitmonde,
     FakeTime,
     make_bookings,
     make_client,
@@ -39,12 +38,12 @@ def read(
     start: datetime = START,
     end: datetime = END,
     **options: Any,
-) -> tuple[WindowRead, FakeBookingList]:
-    time = FakeTime()
-    fake = FakeBookingList(
-        bookings, time=time, order=order, **options.pop("fake", {})
-    ).register(api_mock)
-    result = read_window(make_client(time), start=start, end=end, **options)
+) -> tuple[WindowRead, FakePetitmonde]:
+    fake = FakePetitmonde(
+        api_mock, time=FakeTime(), order=order, **options.pop("fake", {})
+    )
+    fake.load(bookings)
+    result = read_window(fake.client(), start=start, end=end, **options)
     return result, fake
 
 
@@ -71,7 +70,7 @@ def test_every_booking_of_the_window_is_read_once(
 
     assert_read_exactly(result, ids(inside))
     assert result.complete
-    assert result.requests == fake.requests
+    assert result.requests == len(fake.calls("list"))
     minimum = max(1, math.ceil(n / 100))
     if n < 100:
         assert result.requests == 1
@@ -189,7 +188,11 @@ def test_a_crowded_instant_cannot_be_split_under_a_status_filter(
     for booking in same:
         booking["status"] = "COMPLETED"
 
-    result, _ = read(api_mock, same + make_bookings(spread(50)), status="COMPLETED")
+    # Another seed: the fake holds bookings by id, and seed 0 again would
+    # repeat the ids of `same`.
+    others = make_bookings(spread(50), seed=11)
+
+    result, _ = read(api_mock, same + others, status="COMPLETED")
 
     assert not result.complete
 
@@ -235,10 +238,10 @@ def test_an_api_comparing_whole_seconds_only_is_reported_not_looped(
 ) -> None:
     crowded = datetime(2026, 1, 14, 9, 30, tzinfo=UTC)
     bookings = make_bookings([crowded] * 150 + spread(300), seed=10)
-    time = FakeTime()
-    FakeBookingList(bookings, time=time, whole_seconds=True).register(api_mock)
+    fake = FakePetitmonde(api_mock, time=FakeTime(), whole_seconds=True)
+    fake.load(bookings)
 
-    result = read_window(make_client(time), start=START, end=END)
+    result = read_window(fake.client(), start=START, end=END)
 
     assert not result.complete
     assert "to the second only" in caplog.text
@@ -246,10 +249,11 @@ def test_an_api_comparing_whole_seconds_only_is_reported_not_looped(
 
 
 def test_an_api_error_is_raised(api_mock: responses.RequestsMock) -> None:
-    api_mock.get(f"{BASE_URL}/bookings", status=400, json={"error": "Bad limit"})
+    fake = FakePetitmonde(api_mock, time=FakeTime())
+    fake.fail("list", 400, "Bad limit")
 
     with pytest.raises(PetitmondeError, match="Bad limit"):
-        read_window(make_client(FakeTime()), start=START, end=END)
+        read_window(fake.client(), start=START, end=END)
 
 
 @pytest.mark.parametrize(
@@ -288,11 +292,11 @@ def test_find_booking_takes_only_the_one_for_this_charger_and_window(
     other_day["external_id"] = "engineering-emp042-20260211"
     for booking in (reused, cancelled, ours):
         booking["external_id"] = "engineering-emp042-20260210"
-    time = FakeTime()
-    FakeBookingList([reused, cancelled, ours, other_day], time=time).register(api_mock)
+    fake = FakePetitmonde(api_mock, time=FakeTime())
+    fake.load([reused, cancelled, ours, other_day])
 
     found = find_booking(
-        make_client(time),
+        fake.client(),
         external_id="engineering-emp042-20260210",
         evse_uid="DE*ENB*E700101*1",
         start=window_start,
@@ -314,11 +318,11 @@ def test_find_booking_finds_nothing_for_another_window(
         "reservation_start": "2026-02-10T08:00:00Z",
         "reservation_end": "2026-02-10T10:00:00Z",
     }
-    time = FakeTime()
-    FakeBookingList([booking], time=time).register(api_mock)
+    fake = FakePetitmonde(api_mock, time=FakeTime())
+    fake.load([booking])
 
     found = find_booking(
-        make_client(time),
+        fake.client(),
         external_id="engineering-emp042-20260210",
         evse_uid="DE*ENB*E700101*1",
         start=datetime(2026, 2, 10, 9, tzinfo=UTC),  # an hour later

@@ -8,30 +8,23 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import responses
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from bookings.models import Booking, Visit
 from bookings.reception.forms import VisitForm, initial_visit
 from bookings.reception.visits import earliest_start
 from bookings.statuses import BookingStatus
 from portal.models import Site, User
-from tests.bookings.reception.fake_reception_api import FakeVisitorApi, use_fake_api
 from tests.bookings.reception.visit_factory import make_visit, tomorrow_at
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 
 NEW = reverse("reception:new")
 DAY = reverse("reception:day")
-
-
-@pytest.fixture
-def api(api_mock: responses.RequestsMock, settings: Settings) -> FakeVisitorApi:
-    return use_fake_api(api_mock, settings)
 
 
 @pytest.fixture
@@ -94,7 +87,7 @@ def test_day_lists_todays_and_coming_visitors_by_day(
 
 
 def test_day_asks_the_api_only_about_bookings_due_to_change(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     make_visit(site=site, host=employee)  # confirmed, synced just now
     due = make_visit(site=site, host=employee, status=BookingStatus.REQUESTED)
@@ -102,11 +95,13 @@ def test_day_asks_the_api_only_about_bookings_due_to_change(
     Booking.objects.filter(pk=booking.pk).update(
         last_synced_at=timezone.now() - timedelta(minutes=5)
     )
-    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    fake_api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
 
     desk.get(DAY)
 
-    assert [c.request.url.rsplit("/", 1)[1] for c in api.mock.calls] == [booking.api_id]
+    assert [c.request.url.rsplit("/", 1)[1] for c in fake_api.mock.calls] == [
+        booking.api_id
+    ]
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
 
@@ -205,7 +200,7 @@ def test_find_host_lists_matches_without_complaining_about_empty_fields(
 
 
 def test_a_single_match_is_taken_as_the_host(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee, host="", host_query="Muster")
     response = desk.post(NEW, {**data, "action": "search"})
@@ -285,7 +280,7 @@ def test_the_site_must_be_one_of_the_receptionists(
 
 
 def test_chargers_are_offered_with_the_visitor_bays_first(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     response = desk.post(NEW, {**visit_data(site, employee), "action": "search"})
 
@@ -298,9 +293,11 @@ def test_chargers_are_offered_with_the_visitor_bays_first(
 
 
 def test_a_search_failure_is_explained_on_the_form(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
-    api.search_failure = (429, "Rate limit exceeded. Retry after 30 seconds.")
+    fake_api.fail(
+        "search", 429, "Rate limit exceeded. Retry after 30 seconds.", retry_after=30
+    )
     response = desk.post(NEW, {**visit_data(site, employee), "action": "search"})
     assert response.status_code == 200
     assert "try again in 30 seconds" in response.content.decode()
@@ -308,32 +305,32 @@ def test_a_search_failure_is_explained_on_the_form(
 
 
 def test_a_long_visit_shows_its_plan_before_booking(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee, days=3)
     plan = choose(desk, data)
-    assert len(api.searches) == 3
+    assert len(fake_api.searches) == 3
 
     response = desk.post(NEW, {**data, "plan": plan, "action": "plan"})
 
     html = response.content.decode()
     assert "Book all 3 windows" in html
     assert "Estimated total" in html and "€18.60" in html
-    assert api.created == []
+    assert fake_api.created == []
 
 
 def test_a_tampered_plan_offers_the_chargers_again(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee)
     response = desk.post(NEW, {**data, "plan": "forged", "action": "book"})
     assert "could not be read" in response.context["error"]
     assert response.context["options"]
-    assert api.created == []
+    assert fake_api.created == []
 
 
 def test_a_plan_for_other_times_is_not_booked(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee)
     plan = choose(desk, data)
@@ -345,14 +342,14 @@ def test_a_plan_for_other_times_is_not_booked(
     }
     response = desk.post(NEW, {**moved, "plan": plan, "action": "book"})
     assert "times have changed" in response.context["error"]
-    assert api.created == []
+    assert fake_api.created == []
 
 
 # --- booking ---------------------------------------------------------------------
 
 
 def test_booking_sends_ad_hoc_and_opens_the_pass(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee)
     plan = choose(desk, data)
@@ -363,7 +360,7 @@ def test_booking_sends_ad_hoc_and_opens_the_pass(
     assert response.redirect_chain == [
         (reverse("reception:pass", args=[visit.pk]), 302)
     ]
-    [sent] = api.created
+    [sent] = fake_api.created
     assert sent["token_strategy"] == "ad_hoc"
     assert "customer_id" not in sent and "token_id" not in sent
     assert sent["external_id"] == f"visitor-reception-{tomorrow_at(9, site):%Y%m%d}"
@@ -376,7 +373,7 @@ def test_booking_sends_ad_hoc_and_opens_the_pass(
 
 
 def test_a_double_submit_books_one_set(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee, days=2)
     plan = choose(desk, data)
@@ -385,17 +382,17 @@ def test_a_double_submit_books_one_set(
     second = desk.post(NEW, {**data, "plan": plan, "action": "book"}, follow=True)
 
     assert first.status_code == 302
-    assert len(api.created) == 2
+    assert len(fake_api.created) == 2
     assert Visit.objects.count() == 1
     assert "already been sent" in second.content.decode()
 
 
 def test_a_taken_charger_offers_the_others_again_and_keeps_the_visit(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee, days=2)
     plan = choose(desk, data)
-    api.fail(2, 409, "EVSE not available for requested time")
+    fake_api.fail("create", 409, "EVSE not available for requested time", call=2)
 
     response = desk.post(NEW, {**data, "plan": plan, "action": "book"})
 
@@ -406,15 +403,17 @@ def test_a_taken_charger_offers_the_others_again_and_keeps_the_visit(
     carry = response.context["carry"]
     assert carry["visitor_company"] == "ACME GmbH"
     assert carry["form_key"] != data["form_key"]  # the next try is a new one
-    assert len(api.cancelled) == 1
+    assert len(fake_api.cancelled) == 1
 
 
 def test_a_refusal_shows_the_api_message_on_the_plan(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     data = visit_data(site, employee)
     plan = choose(desk, data)
-    api.fail(1, 400, "Reservation must start at least 15 minutes from now")
+    fake_api.fail(
+        "create", 400, "Reservation must start at least 15 minutes from now", call=1
+    )
 
     response = desk.post(NEW, {**data, "plan": plan, "action": "book"})
 
@@ -533,22 +532,22 @@ def test_cancelling_a_window_asks_first_then_cancels_and_tells_the_host(
     desk: Client,
     site: Site,
     employee: User,
-    api: FakeVisitorApi,
+    fake_api: FakePetitmonde,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     visit = make_visit(site=site, host=employee)
     booking = visit.bookings.get()
-    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    fake_api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
     url = reverse("reception:cancel_booking", args=[booking.pk])
 
     page = desk.get(url).content.decode()
     assert "cancellation fee" in page
-    assert api.cancelled == []
+    assert fake_api.cancelled == []
 
     with django_capture_on_commit_callbacks(execute=True):
         response = desk.post(url, follow=True)
 
-    assert api.cancelled == [booking.api_id]
+    assert fake_api.cancelled == [booking.api_id]
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert "The host has been told" in response.content.decode()
@@ -557,27 +556,30 @@ def test_cancelling_a_window_asks_first_then_cancels_and_tells_the_host(
 
 
 def test_calling_off_a_visit_cancels_every_window(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     visit = make_visit(site=site, host=employee, days=2)
     for booking in visit.bookings.all():
-        api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+        fake_api.bookings[booking.api_id] = {
+            "id": booking.api_id,
+            "status": "CONFIRMED",
+        }
 
     response = desk.post(reverse("reception:cancel_visit", args=[visit.pk]))
 
     assert response.status_code == 302
-    assert len(api.cancelled) == 2
+    assert len(fake_api.cancelled) == 2
     visit.refresh_from_db()
     assert visit.is_called_off
 
 
 def test_a_failed_cancel_says_why(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     visit = make_visit(site=site, host=employee)
     booking = visit.bookings.get()
-    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
-    api.cancel_failure = (401, "Invalid or missing API key")
+    fake_api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    fake_api.fail("cancel", 401, "Invalid or missing API key")
 
     response = desk.post(
         reverse("reception:cancel_booking", args=[booking.pk]), follow=True
@@ -598,12 +600,12 @@ def test_a_late_evening_form_does_not_start_a_visit_over_two_days(
 
 
 def test_calling_off_hit_by_a_server_error_shows_the_window_as_not_cancelled(
-    desk: Client, site: Site, employee: User, api: FakeVisitorApi
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
     visit = make_visit(site=site, host=employee)
     booking = visit.bookings.get()
-    api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
-    api.cancel_failure = (503, "Service unavailable")
+    fake_api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    fake_api.fail("cancel", 503, "Service unavailable")
 
     response = desk.post(
         reverse("reception:cancel_visit", args=[visit.pk]), follow=True
@@ -624,9 +626,9 @@ def test_calling_off_hit_by_a_server_error_shows_the_window_as_not_cancelled(
     assert "Not cancelled yet:" in day
     assert "Called off by reception" not in day
 
-    assert api.cancelled == []
+    assert fake_api.cancelled == []
     # A minute later, once the service cancels it, the visit reads as called off.
-    api.cancel_failure = None
+    fake_api.clear_failures("cancel")
     Booking.objects.filter(pk=booking.pk).update(
         updated_at=timezone.now() - timedelta(minutes=2)
     )

@@ -10,7 +10,6 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-import responses
 from django.core import mail, signing
 from django.utils import timezone
 from pytest_django.fixtures import Settings
@@ -21,17 +20,13 @@ from bookings.reception import visits
 from bookings.reception.visits import VisitNotBooked
 from bookings.statuses import BookingStatus
 from portal.models import Site, User
-from tests.bookings.reception.fake_reception_api import FakeVisitorApi, use_fake_api
+from tests.bookings.factories import remote_of
 from tests.bookings.reception.visit_factory import make_visit, tomorrow_at
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def api(api_mock: responses.RequestsMock, settings: Settings) -> FakeVisitorApi:
-    return use_fake_api(api_mock, settings)
 
 
 def local(*args: int) -> datetime:
@@ -159,7 +154,7 @@ def test_later_windows_take_a_neighbour_at_the_same_place_then_the_best() -> Non
 
 
 def test_each_window_is_searched_for_its_own_time(
-    api: FakeVisitorApi, site: Site
+    fake_api: FakePetitmonde, site: Site
 ) -> None:
     windows = visits.plan_windows(
         site=site,
@@ -168,7 +163,7 @@ def test_each_window_is_searched_for_its_own_time(
     )
     search = visits.search_visit(site=site, windows=windows)
 
-    sent = [parse_qs(urlsplit(str(r.url)).query) for r in api.searches]
+    sent = [parse_qs(urlsplit(str(r.url)).query) for r in fake_api.searches]
     assert [(q["start_time"][0], q["end_time"][0]) for q in sent] == [
         (
             s.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -186,9 +181,9 @@ def test_each_window_is_searched_for_its_own_time(
 
 
 def test_a_window_without_any_charger_is_reported(
-    api: FakeVisitorApi, site: Site
+    fake_api: FakePetitmonde, site: Site
 ) -> None:
-    api.search_body = {"total": 0, "results": []}
+    fake_api.search_body = {"total": 0, "results": []}
     window = (tomorrow_at(9, site), tomorrow_at(11, site))
     search = visits.search_visit(site=site, windows=[window])
     assert search.options == []
@@ -209,7 +204,7 @@ def test_a_signed_plan_is_only_good_for_its_site(site: Site, other_site: Site) -
 
 
 def test_booking_sends_ad_hoc_with_the_visitor_reference_and_no_customer(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
     result = visits.book_visit(
         visit=unsaved_visit(site, employee),
@@ -219,7 +214,7 @@ def test_booking_sends_ad_hoc_with_the_visitor_reference_and_no_customer(
     )
 
     day = tomorrow_at(9, site)
-    assert api.created == [
+    assert fake_api.created == [
         {
             "location_id": "DE-ENB-E700102",
             "evse_uid": "DE*ENB*E700102*1",
@@ -248,7 +243,7 @@ def test_booking_sends_ad_hoc_with_the_visitor_reference_and_no_customer(
 
 
 def test_the_host_is_told_without_the_token(
-    api: FakeVisitorApi,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -272,7 +267,7 @@ def test_the_host_is_told_without_the_token(
 
 
 def test_more_visitors_on_a_day_get_numbered_references(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
     for _n in range(2):
         visits.book_visit(
@@ -282,14 +277,14 @@ def test_more_visitors_on_a_day_get_numbered_references(
             form_key=uuid.uuid4(),
         )
     day = tomorrow_at(9, site)
-    assert [b["external_id"] for b in api.created] == [
+    assert [b["external_id"] for b in fake_api.created] == [
         f"visitor-reception-{day:%Y%m%d}",
         f"visitor-reception-{day:%Y%m%d}-2",
     ]
 
 
 def test_each_day_of_a_long_visit_has_its_own_reference_and_token(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
     result = visits.book_visit(
         visit=unsaved_visit(site, employee, days=3),
@@ -298,7 +293,7 @@ def test_each_day_of_a_long_visit_has_its_own_reference_and_token(
         form_key=uuid.uuid4(),
     )
     days = [tomorrow_at(9, site) + timedelta(days=n) for n in range(3)]
-    assert [b["external_id"] for b in api.created] == [
+    assert [b["external_id"] for b in fake_api.created] == [
         f"visitor-reception-{d:%Y%m%d}" for d in days
     ]
     tokens = list(result.visit.bookings.values_list("token_uid", flat=True))
@@ -306,7 +301,7 @@ def test_each_day_of_a_long_visit_has_its_own_reference_and_token(
 
 
 def test_a_resubmitted_form_books_nothing_more(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
     key = uuid.uuid4()
     first = visits.book_visit(
@@ -323,19 +318,19 @@ def test_a_resubmitted_form_books_nothing_more(
     )
     assert again.visit == first.visit
     assert not again.created
-    assert len(api.created) == 2
+    assert len(fake_api.created) == 2
     assert Visit.objects.count() == 1
     assert Booking.objects.count() == 2
 
 
 def test_when_a_later_day_fails_the_days_before_are_cancelled(
-    api: FakeVisitorApi,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    api.fail(2, 409, "EVSE not available for requested time")
+    fake_api.fail("create", 409, "EVSE not available for requested time", call=2)
 
     with (
         django_capture_on_commit_callbacks(execute=True),
@@ -353,8 +348,8 @@ def test_when_a_later_day_fails_the_days_before_are_cancelled(
     assert f"{second:%a %-d %b}, 09:00–11:00" in failed.value.message
     assert "just taken" in failed.value.message
     assert "cancelled again" in failed.value.message
-    assert len(api.created) == 2  # the third was never sent
-    [cancelled] = api.cancelled
+    assert len(fake_api.created) == 2  # the third was never sent
+    [cancelled] = fake_api.cancelled
     [booking] = Booking.objects.all()  # kept, with its reference, as cancelled
     assert booking.api_id == cancelled
     assert booking.status == BookingStatus.CANCELLED
@@ -365,9 +360,11 @@ def test_when_a_later_day_fails_the_days_before_are_cancelled(
 
 
 def test_when_the_only_window_fails_nothing_is_kept(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
-    api.fail(1, 400, "Reservation must start at least 15 minutes from now")
+    fake_api.fail(
+        "create", 400, "Reservation must start at least 15 minutes from now", call=1
+    )
 
     with pytest.raises(VisitNotBooked) as failed:
         visits.book_visit(
@@ -395,7 +392,7 @@ def test_when_the_only_window_fails_nothing_is_kept(
     ],
 )
 def test_refusals_are_explained(
-    api: FakeVisitorApi,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -403,7 +400,7 @@ def test_refusals_are_explained(
     error: str,
     says: str,
 ) -> None:
-    api.fail(1, status, error)
+    fake_api.fail("create", status, error, call=1)
     with pytest.raises(VisitNotBooked) as failed:
         visits.book_visit(
             visit=unsaved_visit(site, employee, days=2),
@@ -417,10 +414,10 @@ def test_refusals_are_explained(
 
 
 def test_a_cancellation_that_fails_during_the_undo_is_said_and_finished_later(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
-    api.fail(2, 409, "EVSE not available for requested time")
-    api.cancel_failure = (429, "Rate limit exceeded. Retry after 5 seconds.")
+    fake_api.fail("create", 409, "EVSE not available for requested time", call=2)
+    fake_api.fail("cancel", 429, "Rate limit exceeded. Retry after 5 seconds.")
 
     with pytest.raises(VisitNotBooked) as failed:
         visits.book_visit(
@@ -436,19 +433,19 @@ def test_a_cancellation_that_fails_during_the_undo_is_said_and_finished_later(
     assert Visit.objects.get().is_called_off
 
     # The next look at the day (or the pass) finishes the job.
-    api.cancel_failure = None
+    fake_api.clear_failures("cancel")
     visits.refresh_visit_bookings(list(Booking.objects.select_related("visit")))
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
-    assert api.cancelled == [booking.api_id]
+    assert fake_api.cancelled == [booking.api_id]
 
 
 def test_an_unclear_create_of_the_only_window_is_left_to_be_settled(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
-    api.fail(1, 503, "Service unavailable")
+    fake_api.fail("create", 503, "Service unavailable", call=1)
     # The look-up by reference cannot answer either.
-    api.list_failure = (503, "Service unavailable")
+    fake_api.fail("list", 503, "Service unavailable")
 
     result = visits.book_visit(
         visit=unsaved_visit(site, employee),
@@ -467,9 +464,9 @@ def test_an_unclear_create_of_the_only_window_is_left_to_be_settled(
 
 
 def test_the_only_window_given_up_calls_the_visit_off_and_stays_as_not_booked(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
-    api.fail(1, 503, "Service unavailable")
+    fake_api.fail("create", 503, "Service unavailable", call=1)
     result = visits.book_visit(
         visit=unsaved_visit(site, employee),
         plan=daily_plan(site, 1),
@@ -500,10 +497,10 @@ def test_the_only_window_given_up_calls_the_visit_off_and_stays_as_not_booked(
 
 
 def test_an_unclear_window_of_a_long_visit_calls_it_off_and_is_cancelled_once_known(
-    api: FakeVisitorApi, site: Site, employee: User, receptionist: User
+    fake_api: FakePetitmonde, site: Site, employee: User, receptionist: User
 ) -> None:
-    api.list_failure = (503, "Service unavailable")
-    api.fail(2, 500, "Internal server error", processed=True)
+    fake_api.fail("list", 503, "Service unavailable")
+    fake_api.fail("create", 500, "Internal server error", call=2, processed=True)
 
     with pytest.raises(VisitNotBooked) as failed:
         visits.book_visit(
@@ -519,10 +516,10 @@ def test_an_unclear_window_of_a_long_visit_calls_it_off_and_is_cancelled_once_kn
     assert first.status == BookingStatus.CANCELLED
     assert unclear.status == BookingStatus.SUBMITTING
     assert Visit.objects.get().is_called_off
-    assert len(api.created) == 2  # the third was never sent
+    assert len(fake_api.created) == 2  # the third was never sent
 
     # It was made after all; once the API answers, it is found and cancelled.
-    api.list_failure = None
+    fake_api.clear_failures("list")
     Booking.objects.filter(pk=unclear.pk).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
@@ -530,14 +527,14 @@ def test_an_unclear_window_of_a_long_visit_calls_it_off_and_is_cancelled_once_kn
     unclear.refresh_from_db()
     assert unclear.api_id is not None
     assert unclear.status == BookingStatus.CANCELLED
-    assert sorted(api.cancelled) == sorted([first.api_id, unclear.api_id])
+    assert sorted(fake_api.cancelled) == sorted([first.api_id, unclear.api_id])
 
 
 # --- calling off -------------------------------------------------------------------
 
 
 def test_calling_a_visit_off_cancels_every_open_window_and_tells_the_host(
-    api: FakeVisitorApi,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -554,7 +551,7 @@ def test_calling_a_visit_off_cancels_every_open_window_and_tells_the_host(
         done = visits.cancel_visit(visit=result.visit, by=receptionist)
 
     assert len(done.cancelled) == 2 and done.failures == []
-    assert len(api.cancelled) == 2
+    assert len(fake_api.cancelled) == 2
     assert result.visit.is_called_off
     assert set(result.visit.bookings.values_list("status", flat=True)) == {
         BookingStatus.CANCELLED
@@ -566,7 +563,7 @@ def test_calling_a_visit_off_cancels_every_open_window_and_tells_the_host(
 
 
 def test_calling_off_hit_by_a_server_error_says_so_and_keeps_trying(
-    api: FakeVisitorApi,
+    fake_api: FakePetitmonde,
     site: Site,
     employee: User,
     receptionist: User,
@@ -574,11 +571,8 @@ def test_calling_off_hit_by_a_server_error_says_so_and_keeps_trying(
 ) -> None:
     visit = make_visit(site=site, host=employee, created_by=receptionist)
     booking = visit.bookings.get()
-    api.bookings[str(booking.api_id)] = {
-        **api.created_answer(booking),
-        "status": "CONFIRMED",
-    }
-    api.cancel_failure = (503, "Service unavailable")
+    fake_api.load([remote_of(booking, status="CONFIRMED")])
+    fake_api.fail("cancel", 503, "Service unavailable")
 
     with django_capture_on_commit_callbacks(execute=True):
         done = visits.cancel_visit(visit=visit, by=receptionist)
@@ -596,7 +590,7 @@ def test_calling_off_hit_by_a_server_error_says_so_and_keeps_trying(
 
     # A later look at the pass (or the follow-up job) makes the cancellation;
     # not the one straight after, which would only repeat the failure.
-    api.cancel_failure = None
+    fake_api.clear_failures("cancel")
     visits.refresh_visit_bookings(list(Booking.objects.select_related("visit")))
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
     Booking.objects.filter(pk=booking.pk).update(

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import requests
-import responses
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -20,19 +19,15 @@ from bookings.sync.run import CHUNK, LEASE, SyncAlreadyRunning, sync_bookings
 from bookings.sync.upsert import BATCH
 from portal.models import Department, Site, User
 from portal.scheduler.models import Lease
-from tests.bookings.fake_api import FakeApi
+from tests.fake_api import FakePetitmonde
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def api(api_mock: responses.RequestsMock) -> FakeApi:
-    return FakeApi(api_mock)
-
-
-def run(api: FakeApi, **options: Any) -> Any:
-    return sync_bookings(client=api.client(), now=options.pop("now", NOW), **options)
+def run(fake_api: FakePetitmonde, **options: Any) -> Any:
+    client = fake_api.client(max_retries=0)
+    return sync_bookings(client=client, now=options.pop("now", NOW), **options)
 
 
 def snapshot() -> set[tuple[Any, ...]]:
@@ -58,15 +53,15 @@ def days_ago(n: float) -> datetime:
 
 
 def test_first_run_creates_every_booking_with_every_end_state(
-    api: FakeApi, employee: User
+    fake_api: FakePetitmonde, employee: User
 ) -> None:
     for i, status in enumerate(
         ["COMPLETED", "CANCELLED", "EXPIRED", "NO_SHOW", "CONFIRMED", "ATTENDING"]
     ):
-        api.add(
+        fake_api.add(
             days_ago(i + 1), status=status, external_id=f"engineering-emp042-2026031{i}"
         )
-    result = run(api)
+    result = run(fake_api)
     assert result.counts.created == 6
     assert result.complete
     assert set(Booking.objects.values_list("status", flat=True)) == {
@@ -104,10 +99,10 @@ def test_first_run_creates_every_booking_with_every_end_state(
     ],
 )
 def test_non_conforming_or_unknown_references_stay_unattributed(
-    api: FakeApi, employee: User, external_id: str
+    fake_api: FakePetitmonde, employee: User, external_id: str
 ) -> None:
-    api.add(days_ago(10), external_id=external_id)
-    result = run(api)
+    fake_api.add(days_ago(10), external_id=external_id)
+    result = run(fake_api)
     booking = Booking.objects.get()
     assert booking.attribution == Booking.Attribution.NONE
     assert booking.department is None
@@ -116,7 +111,7 @@ def test_non_conforming_or_unknown_references_stay_unattributed(
 
 
 def test_a_visitor_reference_is_never_attached_to_a_portal_visit(
-    api: FakeApi, employee: User, site: Site, engineering: Department
+    fake_api: FakePetitmonde, employee: User, site: Site, engineering: Department
 ) -> None:
     # Another tool's (or the demo history's) visitor booking at the same site,
     # the same day and an overlapping time as a visit reception booked: that
@@ -131,14 +126,14 @@ def test_a_visitor_reference_is_never_attached_to_a_portal_visit(
         arrival=start - timedelta(hours=1),
         departure=start + timedelta(hours=6),
     )
-    api.add(
+    fake_api.add(
         days_ago(11),
         external_id="visitor-reception-20260310",
         reservation_start=start,
         evse_uid="DE*ENB*E700102*1",  # the site's visitor charger
         status="CONFIRMED",
     )
-    result = run(api)
+    result = run(fake_api)
     booking = Booking.objects.get()
     assert booking.visit is None
     assert booking.department is None
@@ -173,13 +168,15 @@ def test_a_synced_booking_cannot_be_attached_to_a_visit(
         )
 
 
-def test_a_second_run_changes_nothing(api: FakeApi, employee: User) -> None:
+def test_a_second_run_changes_nothing(fake_api: FakePetitmonde, employee: User) -> None:
     for i in range(30):
-        api.add(days_ago(i * 2 + 0.5), external_id=f"engineering-emp042-202602{i:02d}")
-    run(api)
+        fake_api.add(
+            days_ago(i * 2 + 0.5), external_id=f"engineering-emp042-202602{i:02d}"
+        )
+    run(fake_api)
     before = dict(Booking.objects.values_list("api_id", "updated_at"))
     with CaptureQueriesContext(connection) as queries:
-        result = run(api, now=NOW + timedelta(minutes=5))
+        result = run(fake_api, now=NOW + timedelta(minutes=5))
     assert result.counts.created == result.counts.updated == 0
     assert result.counts.unchanged == 30
     assert dict(Booking.objects.values_list("api_id", "updated_at")) == before
@@ -192,48 +189,52 @@ def test_a_second_run_changes_nothing(api: FakeApi, employee: User) -> None:
     assert writes == []
 
 
-def test_a_change_at_the_api_updates_the_row(api: FakeApi, employee: User) -> None:
-    remote = api.add(days_ago(1), status="CONFIRMED", client_price=9.99)
-    run(api)
+def test_a_change_at_the_api_updates_the_row(
+    fake_api: FakePetitmonde, employee: User
+) -> None:
+    remote = fake_api.add(days_ago(1), status="CONFIRMED", client_price=9.99)
+    run(fake_api)
     remote.update(status="COMPLETED", client_price=14.2, energy_kwh=31.0004)
-    result = run(api, now=NOW + timedelta(hours=3))
+    result = run(fake_api, now=NOW + timedelta(hours=3))
     assert (result.counts.updated, result.counts.unchanged) == (1, 0)
     booking = Booking.objects.get()
     assert booking.status == "COMPLETED"
     assert booking.client_price == Decimal("14.20")
     # Stored to the column's precision, so the next run sees no change.
-    assert run(api, now=NOW + timedelta(hours=4)).counts.updated == 0
+    assert run(fake_api, now=NOW + timedelta(hours=4)).counts.updated == 0
 
 
 def test_an_update_keeps_the_creation_time_and_records_the_sync(
-    api: FakeApi,
+    fake_api: FakePetitmonde,
 ) -> None:
-    remote = api.add(days_ago(1), status="CONFIRMED")
-    run(api)
+    remote = fake_api.add(days_ago(1), status="CONFIRMED")
+    run(fake_api)
     first = Booking.objects.get()
     assert first.last_synced_at == NOW
     remote["status"] = "COMPLETED"
-    run(api, now=NOW + timedelta(hours=3))
+    run(fake_api, now=NOW + timedelta(hours=3))
     booking = Booking.objects.get()
     assert booking.created_at == first.created_at
     assert booking.updated_at > first.updated_at
     assert booking.last_synced_at == NOW + timedelta(hours=3)
 
 
-def test_text_is_stored_as_sent_and_cut_to_its_column(api: FakeApi) -> None:
+def test_text_is_stored_as_sent_and_cut_to_its_column(
+    fake_api: FakePetitmonde,
+) -> None:
     name = 'Parkhaus "Süd"\tEbene 2\nPlatz \\N; drop table x; -- ' + "x" * 300
-    api.add(days_ago(1), location_name=name, cancellation_reason="\\N")
-    run(api)
+    fake_api.add(days_ago(1), location_name=name, cancellation_reason="\\N")
+    run(fake_api)
     booking = Booking.objects.get()
     assert booking.location_name == name[:200]
     assert booking.cancellation_reason == "\\N"  # text, not COPY's NULL
-    assert run(api, now=NOW + timedelta(hours=1)).counts.unchanged == 1
+    assert run(fake_api, now=NOW + timedelta(hours=1)).counts.unchanged == 1
 
 
 def test_a_portal_booking_keeps_its_employee(
-    api: FakeApi, employee: User, colleague: User
+    fake_api: FakePetitmonde, employee: User, colleague: User
 ) -> None:
-    remote = api.add(
+    remote = fake_api.add(
         days_ago(1), status="CONFIRMED", external_id="engineering-emp043-x"
     )
     mine = Booking.objects.create(
@@ -250,7 +251,7 @@ def test_a_portal_booking_keeps_its_employee(
         status="REQUESTED",
         estimated_price=Decimal("11.00"),
     )
-    run(api)
+    run(fake_api)
     mine.refresh_from_db()
     assert mine.status == "CONFIRMED"
     assert mine.employee == employee.employee
@@ -280,13 +281,13 @@ def portal_row(
 
 
 def test_a_portal_booking_still_being_sent_is_completed_not_duplicated(
-    api: FakeApi, employee: User, django_capture_on_commit_callbacks: Any
+    fake_api: FakePetitmonde, employee: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     ref = "engineering-emp042-20260321"
-    remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
+    remote = fake_api.add(days_ago(0.1), status="PENDING", external_id=ref)
     sending = portal_row(employee, ref, remote)
     with django_capture_on_commit_callbacks(execute=True):
-        run(api)
+        run(fake_api)
     assert Booking.objects.count() == 1
     sending.refresh_from_db()
     assert sending.api_id == remote["id"]
@@ -305,10 +306,10 @@ def test_a_portal_booking_still_being_sent_is_completed_not_duplicated(
     ],
 )
 def test_a_booking_with_our_reference_for_another_window_is_not_taken_for_ours(
-    api: FakeApi, employee: User, elsewhere: dict[str, Any]
+    fake_api: FakePetitmonde, employee: User, elsewhere: dict[str, Any]
 ) -> None:
     ref = "engineering-emp042-20260321"
-    remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
+    remote = fake_api.add(days_ago(0.1), status="PENDING", external_id=ref)
     ours = portal_row(employee, ref, dict(remote))
     if "reservation_start" in elsewhere:
         start = elsewhere["reservation_start"]
@@ -318,7 +319,7 @@ def test_a_booking_with_our_reference_for_another_window_is_not_taken_for_ours(
         )
     else:
         remote.update(elsewhere)
-    run(api)
+    run(fake_api)
     ours.refresh_from_db()
     assert (ours.api_id, ours.status) == (None, "SUBMITTING")
     other = Booking.objects.get(api_id=remote["id"])
@@ -327,13 +328,13 @@ def test_a_booking_with_our_reference_for_another_window_is_not_taken_for_ours(
 
 
 def test_a_booking_made_after_the_portal_gave_up_is_adopted_when_nothing_else_stands(
-    api: FakeApi, employee: User, django_capture_on_commit_callbacks: Any
+    fake_api: FakePetitmonde, employee: User, django_capture_on_commit_callbacks: Any
 ) -> None:
     ref = "engineering-emp042-20260321"
-    remote = api.add(days_ago(0.1), status="REQUESTED", external_id=ref)
+    remote = fake_api.add(days_ago(0.1), status="REQUESTED", external_id=ref)
     given_up = portal_row(employee, ref, remote, status="NOT_BOOKED")
     with django_capture_on_commit_callbacks(execute=True):
-        result = run(api)
+        result = run(fake_api)
     assert Booking.objects.count() == 1  # never a second row for it
     given_up.refresh_from_db()
     assert (given_up.api_id, given_up.status) == (remote["id"], "REQUESTED")
@@ -342,38 +343,38 @@ def test_a_booking_made_after_the_portal_gave_up_is_adopted_when_nothing_else_st
     from django.core import mail
 
     assert [m.to for m in mail.outbox] == [[employee.email]]
-    assert run(api, now=NOW + timedelta(minutes=5)).counts.unchanged == 1
+    assert run(fake_api, now=NOW + timedelta(minutes=5)).counts.unchanged == 1
 
 
 def test_a_booking_made_after_the_portal_gave_up_is_cancelled_when_rebooked(
-    api: FakeApi, employee: User
+    fake_api: FakePetitmonde, employee: User
 ) -> None:
     ref = "engineering-emp042-20260321"
-    remote = api.add(days_ago(0.1), status="PENDING", external_id=ref)
+    remote = fake_api.add(days_ago(0.1), status="PENDING", external_id=ref)
     given_up = portal_row(employee, ref, remote, status="NOT_BOOKED")
     # The person booked again after being told nothing was booked.
-    retry = api.add(days_ago(0.05), status="CONFIRMED", external_id=ref + "-2")
+    retry = fake_api.add(days_ago(0.05), status="CONFIRMED", external_id=ref + "-2")
     portal_row(employee, ref + "-2", retry, api_id=retry["id"], status="CONFIRMED")
 
-    result = run(api)
+    result = run(fake_api)
 
     given_up.refresh_from_db()
     assert (given_up.api_id, given_up.status) == (remote["id"], "CANCELLED")
-    assert api.bookings[remote["id"]]["status"] == "CANCELLED"
-    assert api.cancels == [remote["id"]]
+    assert fake_api.bookings[remote["id"]]["status"] == "CANCELLED"
+    assert fake_api.cancelled == [remote["id"]]
     assert (result.late_adopted, result.late_cancelled) == (0, 1)
     assert Booking.objects.count() == 2
     assert Booking.objects.live().count() == 1  # one a day, as the rule says
 
 
 def test_finance_assignment_survives_later_syncs(
-    api: FakeApi, finance: User, sales: Department
+    fake_api: FakePetitmonde, finance: User, sales: Department
 ) -> None:
-    remote = api.add(days_ago(3), external_id="pool-car-7", status="CONFIRMED")
-    run(api)
+    remote = fake_api.add(days_ago(3), external_id="pool-car-7", status="CONFIRMED")
+    run(fake_api)
     Booking.objects.get().assign(department=sales, employee=None, by=finance)
     remote["status"] = "COMPLETED"
-    result = run(api, now=NOW + timedelta(hours=1))
+    result = run(fake_api, now=NOW + timedelta(hours=1))
     booking = Booking.objects.get()
     assert booking.status == "COMPLETED"
     assert booking.attribution == Booking.Attribution.MANUAL
@@ -382,48 +383,54 @@ def test_finance_assignment_survives_later_syncs(
 
 
 def test_an_unattributed_booking_is_attributed_once_its_person_exists(
-    api: FakeApi, make_person: Callable[..., User], engineering: Department
+    fake_api: FakePetitmonde,
+    make_person: Callable[..., User],
+    engineering: Department,
 ) -> None:
-    api.add(days_ago(3), external_id="engineering-emp100-20260317")
-    run(api)
+    fake_api.add(days_ago(3), external_id="engineering-emp100-20260317")
+    run(fake_api)
     assert Booking.objects.get().attribution == Booking.Attribution.NONE
     person = make_person("emp100", engineering)
-    run(api, now=NOW + timedelta(hours=1))
+    run(fake_api, now=NOW + timedelta(hours=1))
     assert Booking.objects.get().employee == person.employee
 
 
-def test_more_than_a_page_in_a_month_is_read_completely(api: FakeApi) -> None:
+def test_more_than_a_page_in_a_month_is_read_completely(
+    fake_api: FakePetitmonde,
+) -> None:
     for i in range(260):
-        api.add(days_ago(1 + i / 100))  # 260 bookings in under three days
-    result = run(api)
+        fake_api.add(days_ago(1 + i / 100))  # 260 bookings in under three days
+    result = run(fake_api)
     assert Booking.objects.count() == 260
     assert result.counts.fetched == 260
     assert result.complete
 
 
-def test_a_booking_on_a_chunk_boundary_is_written_once(api: FakeApi) -> None:
-    api.add(NOW - CHUNK)  # read by both chunks: the bounds are inclusive
-    api.add(NOW - CHUNK + timedelta(seconds=1))
-    result = run(api)
+def test_a_booking_on_a_chunk_boundary_is_written_once(
+    fake_api: FakePetitmonde,
+) -> None:
+    fake_api.add(NOW - CHUNK)  # read by both chunks: the bounds are inclusive
+    fake_api.add(NOW - CHUNK + timedelta(seconds=1))
+    result = run(fake_api)
     assert result.counts.fetched == 2
     assert Booking.objects.count() == 2
 
 
-def test_many_bookings_are_written_in_batches(api: FakeApi) -> None:
+def test_many_bookings_are_written_in_batches(fake_api: FakePetitmonde) -> None:
     for i in range(BATCH + 5):
-        api.add(days_ago(1 + i / 2000))
-    assert run(api).counts.created == BATCH + 5
+        fake_api.add(days_ago(1 + i / 2000))
+    assert run(fake_api).counts.created == BATCH + 5
     assert Booking.objects.count() == BATCH + 5
 
 
 def test_the_sync_stops_early_at_its_share_of_the_monthly_quota(
-    api: FakeApi, settings: Any
+    fake_api: FakePetitmonde, settings: Any
 ) -> None:
     settings.SYNC_MAX_QUOTA_SHARE = 0.30
-    api.quota = 20  # a share of 6 requests
+    fake_api.quota = 20  # a share of 6 requests
     for week in range(12):
-        api.add(days_ago(week * 7 + 1))
-    result = run(api)
+        fake_api.add(days_ago(week * 7 + 1))
+    result = run(fake_api)
     assert result.requests == 6
     assert not result.complete
     assert "stopped early" in result.stopped
@@ -431,28 +438,30 @@ def test_the_sync_stops_early_at_its_share_of_the_monthly_quota(
     assert Booking.objects.count() == 5  # the newest chunks were kept
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.PARTIAL
     # The month's share is spent: the next run stops before reading anything.
-    again = run(api, now=NOW + timedelta(minutes=15))
+    again = run(fake_api, now=NOW + timedelta(minutes=15))
     assert again.requests == 1  # only /usage
     assert "stopped early" in again.stopped
 
 
-def test_the_share_is_counted_per_calendar_month(api: FakeApi, settings: Any) -> None:
+def test_the_share_is_counted_per_calendar_month(
+    fake_api: FakePetitmonde, settings: Any
+) -> None:
     SyncRun.objects.create(
         started_at=datetime(2026, 2, 27, tzinfo=UTC),
         window_start=NOW,
         window_end=NOW,
         requests=3000,
     )
-    api.add(days_ago(1))
-    assert run(api).complete
+    fake_api.add(days_ago(1))
+    assert run(fake_api).complete
 
 
-def test_two_runs_never_write_at_once(api: FakeApi) -> None:
+def test_two_runs_never_write_at_once(fake_api: FakePetitmonde) -> None:
     held = Lease.acquire(LEASE, ttl=timedelta(minutes=5))
     assert held is not None
     with pytest.raises(SyncAlreadyRunning):
-        run(api)
-    assert api.used == 0
+        run(fake_api)
+    assert fake_api.used == 0
 
 
 class Killed(BaseException):
@@ -460,26 +469,22 @@ class Killed(BaseException):
 
 
 def test_a_run_killed_midway_is_completed_by_the_next_one(
-    api: FakeApi, employee: User, monkeypatch: pytest.MonkeyPatch
+    fake_api: FakePetitmonde, employee: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for i in range(40):
-        api.add(days_ago(i * 2 + 0.5), external_id=f"engineering-emp042-x{i}")
-    run(api)
+        fake_api.add(days_ago(i * 2 + 0.5), external_id=f"engineering-emp042-x{i}")
+    run(fake_api)
     reference = snapshot()
     Booking.objects.all().delete()
     SyncRun.objects.all().delete()
 
-    def die_on_the_fourth_list(request: Any) -> None:
-        if api.list_calls == 4:
-            raise Killed
-
-    api.list_calls = 0
-    api.before = die_on_the_fourth_list
+    fourth = len(fake_api.calls("list")) + 4
+    fake_api.fail("list", call=fourth, raises=Killed())
     # A killed process runs no clean-up: its lease stays and its run stays open.
     monkeypatch.setattr("portal.scheduler.models.HeldLease.release", lambda self: None)
     monkeypatch.setattr("bookings.sync.run._record", lambda *args: None)
     with pytest.raises(Killed):
-        run(api)
+        run(fake_api)
     assert 0 < Booking.objects.count() < 40
     lease = Lease.objects.get(name=LEASE)
     token, space, pid, host = lease.holder.split(":", 3)
@@ -487,15 +492,15 @@ def test_a_run_killed_midway_is_completed_by_the_next_one(
     # As if its process were gone (the test process itself is alive):
     Lease.objects.filter(name=LEASE).update(holder=f"{token}:{space}:999999999:{host}")
     monkeypatch.undo()
-    api.before = lambda request: None
-    result = run(api, now=NOW + timedelta(minutes=1))
+    fake_api.clear_failures()
+    result = run(fake_api, now=NOW + timedelta(minutes=1))
     assert result.complete
     assert snapshot() == reference
 
 
-def test_dry_run_writes_nothing(api: FakeApi) -> None:
-    api.add(days_ago(1))
-    result = run(api, dry_run=True)
+def test_dry_run_writes_nothing(fake_api: FakePetitmonde) -> None:
+    fake_api.add(days_ago(1))
+    result = run(fake_api, dry_run=True)
     assert result.counts.created == 1
     assert Booking.objects.count() == 0
     assert SyncRun.objects.count() == 0
@@ -503,38 +508,40 @@ def test_dry_run_writes_nothing(api: FakeApi) -> None:
 
 
 def test_incremental_run_reads_from_the_oldest_unfinished_booking(
-    api: FakeApi,
+    fake_api: FakePetitmonde,
 ) -> None:
-    api.add(days_ago(40), status="COMPLETED")
-    open_one = api.add(days_ago(20), status="CONFIRMED")
-    run(api)  # complete: the frontier is NOW
+    fake_api.add(days_ago(40), status="COMPLETED")
+    open_one = fake_api.add(days_ago(20), status="CONFIRMED")
+    run(fake_api)  # complete: the frontier is NOW
     open_one["status"] = "COMPLETED"
-    api.add(NOW + timedelta(minutes=10))
+    fake_api.add(NOW + timedelta(minutes=10))
     later = NOW + timedelta(minutes=15)
-    calls_before = api.list_calls
-    result = run(api, incremental=True, now=later)
+    calls_before = len(fake_api.calls("list"))
+    result = run(fake_api, incremental=True, now=later)
     assert result.window_start == datetime.fromisoformat(
         open_one["created_at"].replace("Z", "+00:00")
     )
     assert result.counts.created == 1
     assert result.counts.updated == 1
-    assert api.list_calls - calls_before <= 4  # three weeks, not ninety days
+    assert (
+        len(fake_api.calls("list")) - calls_before <= 4
+    )  # three weeks, not ninety days
 
 
 def test_incremental_run_after_nothing_unfinished_reads_only_the_last_minutes(
-    api: FakeApi,
+    fake_api: FakePetitmonde,
 ) -> None:
-    api.add(days_ago(40), status="COMPLETED")
-    run(api)
-    result = run(api, incremental=True, now=NOW + timedelta(minutes=15))
+    fake_api.add(days_ago(40), status="COMPLETED")
+    run(fake_api)
+    result = run(fake_api, incremental=True, now=NOW + timedelta(minutes=15))
     assert result.window_start == NOW - timedelta(minutes=30)
     assert result.requests == 2  # usage and one list
 
 
 def test_unfinished_bookings_older_than_the_window_are_fetched_one_by_one(
-    api: FakeApi, settings: Any
+    fake_api: FakePetitmonde, settings: Any
 ) -> None:
-    old = api.add(days_ago(120), status="CONFIRMED")
+    old = fake_api.add(days_ago(120), status="CONFIRMED")
     Booking.objects.create(
         api_id=old["id"],
         origin=Booking.Origin.API,
@@ -556,7 +563,7 @@ def test_unfinished_bookings_older_than_the_window_are_fetched_one_by_one(
         remote_created_at=days_ago(100),
     )
     old["status"] = "EXPIRED"
-    result = run(api)
+    result = run(fake_api)
     assert Booking.objects.get(api_id=old["id"]).status == "EXPIRED"
     assert result.missing == 1
     gone.refresh_from_db()
@@ -564,30 +571,27 @@ def test_unfinished_bookings_older_than_the_window_are_fetched_one_by_one(
 
 
 def test_the_api_failing_fails_the_run_and_frees_the_lock(
-    api: FakeApi, api_mock: responses.RequestsMock
+    fake_api: FakePetitmonde,
 ) -> None:
     from bookings.petitmonde import PetitmondeError
 
-    def broken(request: Any) -> None:
-        if "bookings" in request.url:
-            raise requests.ConnectionError("network down")
-
-    api.add(days_ago(1))
-    api.before = broken
+    fake_api.add(days_ago(1))
+    for endpoint in ("list", "get", "create", "cancel"):  # every /bookings URL
+        fake_api.fail(endpoint, raises=requests.ConnectionError("network down"))
     with pytest.raises(PetitmondeError):
-        run(api)
+        run(fake_api)
     assert SyncRun.objects.get().outcome == SyncRun.Outcome.FAILED
     assert Lease.acquire(LEASE, ttl=timedelta(minutes=1)) is not None
 
 
 def test_a_booking_without_reservation_times_falls_into_its_creation_month(
-    api: FakeApi,
+    fake_api: FakePetitmonde,
 ) -> None:
-    remote = api.add(days_ago(2))
+    remote = fake_api.add(days_ago(2))
     del remote["reservation_start"]
     del remote["reservation_end"]
-    run(api)
+    run(fake_api)
     booking = Booking.objects.get()
     assert booking.reservation_start == days_ago(2)
     assert booking.reservation_end > booking.reservation_start
-    assert run(api, now=NOW + timedelta(hours=1)).counts.unchanged == 1
+    assert run(fake_api, now=NOW + timedelta(hours=1)).counts.unchanged == 1
