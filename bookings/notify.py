@@ -16,7 +16,7 @@ from portal.emails import send_email_on_commit
 
 def booking_url(booking: Booking) -> str:
     """The booking's page, absolute, for e-mails and calendar entries."""
-    base = settings.PORTAL_BASE_URL.rstrip("/")
+    base: str = settings.PORTAL_BASE_URL.rstrip("/")
     return base + reverse("bookings:detail", kwargs={"pk": booking.pk})
 
 

@@ -68,7 +68,7 @@ UPCOMING_SHOWN = 20
 
 def _employee(request: HttpRequest) -> Employee:
     """The person booking for themselves; 403 without the permission or record."""
-    employee = getattr(request.user, "employee", None)
+    employee: Employee | None = getattr(request.user, "employee", None)
     if employee is None or not request.user.has_perm(BOOK_CHARGING):
         raise PermissionDenied
     return employee

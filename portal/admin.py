@@ -22,7 +22,7 @@ admin.site.site_title = _("EV charging portal")
 admin.site.index_title = _("Departments, people, sites and roles")
 
 
-class EmployeeInline(admin.StackedInline):
+class EmployeeInline(admin.StackedInline[Employee, User]):
     model = Employee
     can_delete = False
     fk_name = "user"
@@ -35,7 +35,7 @@ def _person(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-class UserChangeForm(DjangoUserChangeForm):
+class UserChangeForm(DjangoUserChangeForm[User]):
     """The user form, refusing groups that carry rights the giver lacks."""
 
     # Who is giving the groups; set per request by UserAdmin.get_form.
@@ -60,7 +60,7 @@ class UserChangeForm(DjangoUserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     form = UserChangeForm
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "is_active", "is_staff"]
@@ -160,33 +160,33 @@ class UserAdmin(DjangoUserAdmin):
         obj: User | None = None,
         change: bool = False,
         **kwargs: Any,
-    ) -> type[ModelForm]:
+    ) -> type[ModelForm[User]]:
         form = super().get_form(request, obj, change=change, **kwargs)
         if request.user.is_superuser:
             return form
         return type(form.__name__, (form,), {"giver": _person(request)})
 
     def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+        self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool
     ) -> None:
         super().save_related(request, form, formsets, change)
         form.instance.refresh_staff_flag()
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(admin.ModelAdmin[Department]):
     list_display = ["code", "name", "monthly_budget", "default_monthly_cap"]
     search_fields = ["code", "name"]
     filter_horizontal = ["managers"]
 
 
-class SiteChargerInline(admin.TabularInline):
+class SiteChargerInline(admin.TabularInline[SiteCharger, Site]):
     model = SiteCharger
     extra = 1
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(admin.ModelAdmin[Site]):
     list_display = ["name", "city", "time_zone"]
     search_fields = ["name", "city"]
     inlines = [SiteChargerInline]
@@ -222,7 +222,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(admin.ModelAdmin[Employee]):
     list_display = [
         "employee_id",
         "user",

@@ -47,12 +47,12 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format=_LOCAL_FORMAT)
 
 
-class HostChoiceField(forms.ModelChoiceField):
+class HostChoiceField(forms.ModelChoiceField[Employee]):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.user.get_full_name() or obj.user.email} · {obj.department.name}"
 
 
-class VisitForm(forms.ModelForm):
+class VisitForm(forms.ModelForm[Visit]):
     """Who comes, whom they visit, where and when (times in the site's time)."""
 
     host_query = forms.CharField(
@@ -106,7 +106,7 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        site = cast(forms.ModelChoiceField, self.fields["site"])
+        site = cast("forms.ModelChoiceField[Site]", self.fields["site"])
         site.queryset = Visit.sites_for(user)
         site.empty_label = None
         host = cast(HostChoiceField, self.fields["host"])
@@ -146,7 +146,7 @@ class VisitForm(forms.ModelForm):
         return people
 
     def clean_host_query(self) -> str:
-        query = self.cleaned_data["host_query"]
+        query: str = self.cleaned_data["host_query"]
         if problem := host_query_problem(query):
             raise forms.ValidationError(problem)
         return query

@@ -218,11 +218,9 @@ def choose_for_window(
     offers: Sequence[ChargerOffer], picked: ChargerOffer
 ) -> ChargerOffer:
     """The charger for a later window: the picked one, its neighbour, or the best."""
-    for same in (
-        lambda o: o.evse_uid == picked.evse_uid,
-        lambda o: o.location_id == picked.location_id,
-    ):
-        match = next((o for o in offers if same(o)), None)
+    for key in ("evse_uid", "location_id"):
+        wanted = getattr(picked, key)
+        match = next((o for o in offers if getattr(o, key) == wanted), None)
         if match is not None:
             return match
     return offers[0]

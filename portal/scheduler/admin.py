@@ -48,7 +48,7 @@ def job_health(job: ScheduledJob) -> str:
 
 
 @admin.register(ScheduledJob)
-class ScheduledJobAdmin(admin.ModelAdmin):
+class ScheduledJobAdmin(admin.ModelAdmin[ScheduledJob]):
     list_display = [
         "name",
         "schedule",
