@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bookings import money
+from bookings.chargers import ChargerOffer
 from bookings.formatting import format_duration, format_money, format_window
 from bookings.models import Booking
 from bookings.money import ZERO
@@ -404,6 +405,19 @@ def cap_use(employee: Employee, *, start: datetime) -> CapUse:
         cap=employee.effective_monthly_cap,
         used=(used or ZERO).quantize(Decimal("0.01")),
         month=month.first_day,
+    )
+
+
+def offer_problems(
+    employee: Employee, *, offer: ChargerOffer, site: Site
+) -> list[Problem]:
+    """Every rule that booking this offer would break (none: it may be made)."""
+    return problems_for(
+        employee,
+        site=site,
+        start=offer.start,
+        end=offer.end,
+        estimate=offer.estimated_price,
     )
 
 

@@ -237,13 +237,7 @@ def create_booking(
                     [policy.Problem(policy.FORM, _("Please search again."))]
                 )
             return AlreadyConfirmed(existing)
-        problems = policy.problems_for(
-            locked,
-            site=site,
-            start=offer.start,
-            end=offer.end,
-            estimate=offer.estimated_price,
-        )
+        problems = policy.offer_problems(locked, offer=offer, site=site)
         if problems:
             return NotAllowed(problems)
         booking, created = Booking.objects.add_submitting(

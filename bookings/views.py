@@ -292,13 +292,7 @@ def _review(
     site = get_object_or_404(Site, pk=offer.site_id)
     search = form.cleaned_data["search"] or search_for_offer(offer)
     if problems is None:
-        problems = policy.problems_for(
-            employee,
-            site=site,
-            start=offer.start,
-            end=offer.end,
-            estimate=offer.estimated_price,
-        )
+        problems = policy.offer_problems(employee, offer=offer, site=site)
     cap = policy.cap_use(employee, start=offer.start)
     confirm = ConfirmForm(
         initial={
