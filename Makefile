@@ -12,12 +12,13 @@ PG_PORT ?= 5432
 PG_TEST_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/test
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-sqlite test-postgres lint bench browser-deps clean
+.PHONY: help install run test test-sqlite test-postgres test-clocks lint bench browser-deps clean
 
 help:
 	@echo "make run    set everything up and start the portal on http://$(HOST):$(PORT)"
 	@echo "make test   lint, types, migration check, the suite on SQLite and on PostgreSQL"
 	@echo "make bench  benchmarks (figures printed, nothing asserted)"
+	@echo "make test-clocks  the suite with the clock moved to New Year, DST nights, ..."
 
 # Creates the virtual environment with the first Python >= 3.12 found.
 $(PY):
@@ -65,6 +66,19 @@ test: install browser-deps
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 	@echo "== all checks passed"
+
+# The suite without the browser tests, with the whole process's clock moved
+# (libfaketime) to each moment .ci/test-clocks lists, on SQLite; then on
+# PostgreSQL at the two riskiest when it answers. Not part of `make test`:
+# it runs the suite ten times.
+CLOCKS_ON_POSTGRES ?= new-years-eve autumn-second
+test-clocks: install
+	env -u DATABASE_URL .ci/test-clocks -- $(PYTEST_ARGS)
+	@if .ci/pg-answers $(PG_HOST) $(PG_PORT); then \
+		DATABASE_URL=$(PG_TEST_URL) .ci/test-clocks $(CLOCKS_ON_POSTGRES) -- $(PYTEST_ARGS); \
+	else \
+		echo "== PostgreSQL on $(PG_HOST):$(PG_PORT) does not answer: PostgreSQL runs skipped"; \
+	fi
 
 # Benchmarks live in tests/benchmarks/bench_*.py: they print figures and
 # assert nothing about time, so the normal test run does not collect them.

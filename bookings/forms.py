@@ -23,12 +23,23 @@ FIELD_OF_RULE = {policy.LEAD: "start", policy.DURATION: "end", policy.HORIZON: "
 SEARCH_FIELDS = ("site", "date", "start", "end", "connector_type", "power_min")
 
 
-def local_datetime(day: date, clock: time, tzinfo: Any) -> datetime | None:
-    """The instant of a local date and time, or None when the clocks skip it."""
+def local_datetime(
+    day: date, clock: time, tzinfo: Any, *, after: datetime | None = None
+) -> datetime | None:
+    """The instant of a local date and time, or None when the clocks skip it.
+
+    A time the clocks go through twice (02:30 the night they go back) is the
+    first of the two, unless only the second is later than `after`: at 02:40
+    winter time, 02:45 means in five minutes, not an hour ago.
+    """
     naive = datetime.combine(day, clock)
     aware = naive.replace(tzinfo=tzinfo)
     if aware.astimezone(UTC).astimezone(tzinfo).replace(tzinfo=None) != naive:
         return None
+    second = aware.replace(fold=1)
+    # In UTC: aware datetimes of one zone compare as wall-clock times.
+    if after is not None and aware.astimezone(UTC) <= after < second.astimezone(UTC):
+        return second
     return aware
 
 
@@ -106,8 +117,8 @@ class SearchForm(forms.Form):
             for problem in refused:
                 self.add_error("date", problem.message)
             return data
-        start_at = local_datetime(day, start, tzinfo)
-        end_at = local_datetime(day, end, tzinfo)
+        start_at = local_datetime(day, start, tzinfo, after=self.now)
+        end_at = local_datetime(day, end, tzinfo, after=start_at)
         for name, value in (("start", start_at), ("end", end_at)):
             if value is None:
                 self.add_error(

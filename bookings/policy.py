@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -199,7 +199,9 @@ def window_problems(
                 },
             )
         )
-    length = end - start
+    # In UTC: aware datetimes of one zone subtract as wall-clock times, which
+    # the night the clocks change is an hour off.
+    length = end.astimezone(UTC) - start.astimezone(UTC)
     if end <= start:
         problems.append(Problem(DURATION, _("The end must be after the start.")))
     elif not rules.min_duration <= length <= rules.max_duration:

@@ -198,6 +198,63 @@ def test_a_time_the_clocks_skip_is_refused(
     assert "date" not in errors
 
 
+# 02:40 winter time in the night the clocks go back: 02:00-03:00 comes twice.
+@pytest.mark.time_machine(datetime(2027, 10, 31, 1, 40, tzinfo=UTC), tick=False)
+def test_in_the_repeated_hour_a_time_said_twice_is_the_one_still_to_come(
+    login: Callable[[User], Client], employee: User, site: Site, searching: Any
+) -> None:
+    response = login(employee).get(
+        NEW, search(site, date="2027-10-31", start="02:45", end="04:00")
+    )
+    assert (
+        "this one would start in 5 minutes"
+        in (response.context["form"].errors["start"][0])
+    )
+
+    response = login(employee).get(
+        NEW, search(site, date="2027-10-31", start="02:56", end="04:00")
+    )
+    assert not response.context["form"].errors
+    query = parse_qs(urlparse(searching.calls[0].request.url).query)
+    assert query["start_time"] == ["2027-10-31T01:56:00Z"]
+    assert query["end_time"] == ["2027-10-31T03:00:00Z"]
+
+
+@pytest.mark.parametrize(
+    ("now", "day", "end", "errors"),
+    [
+        # 00:00-04:30 the night the clocks go forward is 3 1/2 hours.
+        (datetime(2027, 3, 21, 9, tzinfo=UTC), "2027-03-28", "04:30", {}),
+        # 00:00-04:00 the night they go back is 5 hours.
+        (
+            datetime(2027, 10, 24, 8, tzinfo=UTC),
+            "2027-10-31",
+            "04:00",
+            {
+                "end": [
+                    "A booking lasts from 30 minutes to 4 hours; "
+                    "this one would last 5 hours."
+                ]
+            },
+        ),
+    ],
+)
+def test_a_booking_lasts_the_real_time_on_a_night_the_clocks_change(
+    login: Callable[[User], Client],
+    employee: User,
+    site: Site,
+    searching: Any,
+    time_machine: Any,
+    now: datetime,
+    day: str,
+    end: str,
+    errors: dict[str, list[str]],
+) -> None:
+    time_machine.move_to(now)
+    response = login(employee).get(NEW, search(site, date=day, start="00:00", end=end))
+    assert response.context["form"].errors == errors
+
+
 def test_one_a_day_and_upcoming_limits_are_said_before_searching(
     login: Callable[[User], Client],
     employee: User,
