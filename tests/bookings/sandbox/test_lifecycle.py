@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
@@ -24,6 +24,9 @@ def seconds_after(booking: dict, field: str, seconds: int) -> str:
     return iso(parse_instant(booking[field]) + timedelta(seconds=seconds))
 
 
+# The real clock stands still: only the sandbox's moves, so a slow machine
+# cannot carry the booking past a delay between two steps.
+@pytest.mark.time_machine(datetime(2026, 2, 9, 10, 0, tzinfo=UTC), tick=False)
 @override_settings(
     PETITMONDE_SANDBOX_PENDING_AFTER=10, PETITMONDE_SANDBOX_CONFIRM_AFTER=20
 )
