@@ -12,6 +12,7 @@ from django.urls import reverse
 from bookings import ics
 from bookings.models import Booking
 from portal.emails import send_email_on_commit
+from portal.i18n import in_language_of, language_of
 
 
 def booking_url(booking: Booking) -> str:
@@ -33,21 +34,20 @@ def booking_cancelled(booking: Booking, *, free: bool) -> None:
 def _send(template: str, booking: Booking, **extra: object) -> None:
     if booking.employee is None:
         return
+    person = booking.employee.user
     url = booking_url(booking)
+    with in_language_of(person):
+        # The calendar file is in the person's language like the message.
+        calendar = ics.booking_calendar(booking, url=url)
     send_email_on_commit(
         template=template,
         context={
             "booking": booking,
-            "person": booking.employee.user,
+            "person": person,
             "url": url,
             **extra,
         },
-        to=[booking.employee.user.email],
-        attachments=[
-            (
-                ics.filename(booking),
-                ics.booking_calendar(booking, url=url),
-                "text/calendar",
-            )
-        ],
+        to=[person.email],
+        attachments=[(ics.filename(booking), calendar, "text/calendar")],
+        language=language_of(person),
     )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +24,16 @@ def build_email(
     context: Mapping[str, Any],
     to: Sequence[str],
     attachments: Sequence[Attachment] = (),
+    language: str | None = None,
 ) -> EmailMultiAlternatives:
-    """Render emails/<template>_subject.txt, <template>.txt and <template>.html."""
+    """Render emails/<template>_subject.txt, <template>.txt and <template>.html,
+    in `language` when given (the recipient's: see portal.i18n.language_of),
+    else in the active language."""
+    if language:
+        with translation.override(language):
+            return build_email(
+                template=template, context=context, to=to, attachments=attachments
+            )
     context = {"base_url": settings.PORTAL_BASE_URL.rstrip("/"), **context}
     subject = render_to_string(f"emails/{template}_subject.txt", context)
     message = EmailMultiAlternatives(
@@ -46,6 +55,7 @@ def send_email(
     context: Mapping[str, Any],
     to: Sequence[str],
     attachments: Sequence[Attachment] = (),
+    language: str | None = None,
 ) -> bool:
     """Send now. A mail server failure is logged, never shown as a crash.
 
@@ -56,7 +66,11 @@ def send_email(
     if not recipients:
         return False
     message = build_email(
-        template=template, context=context, to=recipients, attachments=attachments
+        template=template,
+        context=context,
+        to=recipients,
+        attachments=attachments,
+        language=language,
     )
     try:
         message.send()
@@ -74,10 +88,15 @@ def send_email_on_commit(
     context: Mapping[str, Any],
     to: Sequence[str],
     attachments: Sequence[Attachment] = (),
+    language: str | None = None,
 ) -> None:
     """Send once the current transaction has committed (never for a rollback)."""
     transaction.on_commit(
         lambda: send_email(
-            template=template, context=context, to=to, attachments=attachments
+            template=template,
+            context=context,
+            to=to,
+            attachments=attachments,
+            language=language,
         )
     )

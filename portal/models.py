@@ -32,6 +32,7 @@ from portal.scheduler.models import (  # noqa: F401
 from portal.validators import (
     code_validator,
     validate_department_code,
+    validate_language,
     validate_time_zone,
 )
 
@@ -86,6 +87,16 @@ class User(AbstractUser):
         help_text=_(
             "For receptionists: the sites whose visitors they handle. "
             "Leave empty for every site."
+        ),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        validators=[validate_language],
+        help_text=_(
+            "The language of the portal and of e-mails for this person. "
+            "Empty until they choose: the browser's language, else the site's."
         ),
     )
 

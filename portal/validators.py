@@ -42,3 +42,15 @@ def validate_department_code(value: str) -> None:
             params={"value": value},
             code="reserved_code",
         )
+
+
+def validate_language(value: str) -> None:
+    """Empty (not chosen) or one of the languages the portal speaks."""
+    from django.conf import settings
+
+    if value and value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("The portal does not speak “%(value)s”."),
+            params={"value": value},
+            code="language",
+        )

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 import responses
 from django.test import Client
+from django.utils import translation
 from pytest_django.fixtures import Settings as SettingsFixture
 
 from portal.models import Department, Employee, Site, SiteCharger, User
@@ -26,6 +27,15 @@ def _no_network() -> Iterator[responses.RequestsMock]:
         mock.add_passthru("http://localhost")
         mock.add_passthru("http://127.0.0.1")
         yield mock
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings: SettingsFixture) -> Iterator[None]:
+    """The suite reads English by default; the site's default (German) and
+    the German pages are tested where a test asks for them."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
