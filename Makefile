@@ -12,7 +12,7 @@ PG_PORT ?= 5432
 PG_TEST_URL ?= postgres://postgres@$(PG_HOST):$(PG_PORT)/test
 PYTEST_ARGS ?=
 
-.PHONY: help install run test test-sqlite test-postgres test-clocks lint bench browser-deps clean
+.PHONY: help install run test test-sqlite test-postgres test-clocks lint bench browser-deps clean messages translations check-messages
 
 help:
 	@echo "make run    set everything up and start the portal on http://$(HOST):$(PORT)"
@@ -33,13 +33,34 @@ $(VENV)/.installed: $(PY) pyproject.toml
 
 install: $(VENV)/.installed
 
-run: install
+# The German catalogue: locale/de/LC_MESSAGES/django.po is in the repository,
+# the compiled .mo beside it is built here (GNU gettext installed if missing).
+MO := locale/de/LC_MESSAGES/django.mo
+$(MO): locale/de/LC_MESSAGES/django.po
+	@.ci/ensure-gettext
+	msgfmt --check --output-file $@ $<
+
+translations: $(MO)
+
+# After changing texts in the code: brings the new and changed ones into the
+# catalogue, to be translated there (docs/glossary.md) and committed.
+messages: install
+	$(PY) manage.py makemessages --locale de --no-location --no-obsolete \
+		--ignore '.venv/*' --ignore 'tests/*' --ignore 'staticfiles/*' \
+		--ignore 'node_modules/*' --ignore 'build/*'
+
+# Fails on an untranslated or fuzzy message, or one the catalogue lacks.
+check-messages: install
+	@.ci/ensure-gettext
+	@PY=$(PY) .ci/check-messages
+
+run: install translations
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo --verbosity 0
 	@echo "Starting the portal on http://$(HOST):$(PORT) (Ctrl-C stops it)"
 	$(PY) manage.py runportal $(HOST):$(PORT)
 
-lint: install
+lint: install check-messages
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
@@ -48,11 +69,11 @@ lint: install
 browser-deps: install
 	@.ci/ensure-chromium
 
-test-sqlite: install
+test-sqlite: install translations
 	@echo "== pytest on SQLite"
 	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install translations
 	@if .ci/pg-answers $(PG_HOST) $(PG_PORT); then \
 		echo "== pytest on PostgreSQL ($(PG_HOST):$(PG_PORT))"; \
 		DATABASE_URL=$(PG_TEST_URL) $(VENV)/bin/pytest $(PYTEST_ARGS); \
@@ -60,7 +81,7 @@ test-postgres: install
 		echo "== PostgreSQL on $(PG_HOST):$(PG_PORT) does not answer: PostgreSQL run skipped"; \
 	fi
 
-test: install browser-deps
+test: install browser-deps translations
 	@echo "== ruff, format check, mypy, migrations check"
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory test-sqlite
@@ -72,7 +93,7 @@ test: install browser-deps
 # PostgreSQL at the two riskiest when it answers. Not part of `make test`:
 # it runs the suite ten times.
 CLOCKS_ON_POSTGRES ?= new-years-eve autumn-second
-test-clocks: install
+test-clocks: install translations
 	env -u DATABASE_URL .ci/test-clocks -- $(PYTEST_ARGS)
 	@if .ci/pg-answers $(PG_HOST) $(PG_PORT); then \
 		DATABASE_URL=$(PG_TEST_URL) .ci/test-clocks $(CLOCKS_ON_POSTGRES) -- $(PYTEST_ARGS); \

@@ -21,9 +21,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bookings.formatting import format_money
 from bookings.models import Booking
 from bookings.statuses import BookingStatus
+from portal import formatting
 
 PRODID = "-//EV charging portal//Bookings//EN"
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -211,7 +211,7 @@ def booking_calendar(booking: Booking, *, url: str, now: datetime | None = None)
     ]
     if price is not None:
         label = _("Price") if booking.price_is_final else _("Estimated price")
-        details.append(f"{label}: {format_money(price, booking.currency)}")
+        details.append(f"{label}: {formatting.money(price, booking.currency)}")
     details.append(url)
     cancelled = booking.status == BookingStatus.CANCELLED
     lines = [

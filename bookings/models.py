@@ -25,8 +25,10 @@ from bookings.statuses import (
     UNFINISHED,
     BookingStatus,
 )
+from portal.i18n import site_language
 from portal.models import Department, Employee, Site, User
 from portal.roles import BOOK_VISITORS
+from portal.validators import validate_language
 
 
 class VisitQuerySet(models.QuerySet["Visit"]):
@@ -82,6 +84,13 @@ class Visit(models.Model):
     visitor_company = models.CharField(_("company"), max_length=200, blank=True)
     visitor_email = models.EmailField(_("visitor's e-mail"), blank=True)
     licence_plate = models.CharField(_("licence plate"), max_length=20, blank=True)
+    language = models.CharField(
+        _("language of the pass"),
+        max_length=8,
+        default=site_language,
+        validators=[validate_language],
+        help_text=_("The visitor's pass and e-mail are in this language."),
+    )
     arrival = models.DateTimeField(_("arrival"))
     departure = models.DateTimeField(_("departure"))
     created_by = models.ForeignKey(

@@ -20,7 +20,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import timezone
+
+from portal import formatting
 
 _PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
 
@@ -90,7 +92,7 @@ class Month:
     @property
     def label(self) -> str:
         """“November 2026”, in the current language."""
-        return formats.date_format(self.first_day, "YEAR_MONTH_FORMAT")
+        return formatting.month(self.first_day)
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"

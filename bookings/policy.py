@@ -23,17 +23,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from bookings import money
 from bookings.chargers import ChargerOffer
-from bookings.formatting import format_duration, format_money, format_window
+from bookings.formatting import format_duration, format_window
 from bookings.models import Booking
 from bookings.money import ZERO
 from bookings.months import Month
 from bookings.statuses import BookingStatus
+from portal import formatting
 from portal.models import Employee, Site
 
 # Rule names, for tests and for telling which form field a problem belongs to.
@@ -262,7 +263,7 @@ def _horizon_problem(
         )
         % {
             "max": rules.max_days_ahead,
-            "latest": formats.date_format(latest.astimezone(tzinfo), "DATETIME_FORMAT"),
+            "latest": formatting.moment(latest.astimezone(tzinfo)),
             "days": days,
         },
     )
@@ -331,7 +332,7 @@ def count_problems(
                 % {
                     "max": rules.max_per_day,
                     "count": same_day,
-                    "day": formats.date_format(day, "DATE_FORMAT"),
+                    "day": formatting.day(day),
                 },
             )
         )
@@ -365,7 +366,7 @@ class CapUse:
 
     @property
     def month_name(self) -> str:
-        return formats.date_format(self.month, "F")
+        return formatting.month_name(self.month)
 
     @property
     def remaining(self) -> Decimal | None:
@@ -386,10 +387,10 @@ class CapUse:
                     "this booking is estimated at %(estimate)s."
                 )
                 % {
-                    "used": format_money(self.used),
-                    "cap": format_money(self.cap),
+                    "used": formatting.money(self.used),
+                    "cap": formatting.money(self.cap),
                     "month": self.month_name,
-                    "estimate": format_money(estimate or ZERO),
+                    "estimate": formatting.money(estimate or ZERO),
                 },
             )
         ]

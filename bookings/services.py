@@ -35,7 +35,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -52,6 +51,7 @@ from bookings.petitmonde import (
     window,
 )
 from bookings.statuses import BookingStatus
+from portal import formatting
 from portal.models import Employee, Site, User
 
 logger = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def explain(error: PetitmondeError) -> str:
             "Booking is unavailable until %(date)s: the portal has used up its "
             "monthly allowance of the booking service. The administrator has "
             "been told."
-        ) % {"date": date_format(until, "DATETIME_FORMAT")}
+        ) % {"date": formatting.moment(until)}
     if error.rate_limited:
         seconds = int(error.retry_after or 60)
         return ngettext(

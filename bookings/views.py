@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bookings import ics, notify, policy
 from bookings.chargers import find_chargers
-from bookings.formatting import format_money, format_window
+from bookings.formatting import format_window
 from bookings.forms import (
     CancelForm,
     ConfirmForm,
@@ -55,6 +55,7 @@ from bookings.services import (
     resolve_submitting,
 )
 from bookings.statuses import BookingStatus
+from portal import formatting
 from portal.models import Employee, Site, SiteCharger
 from portal.roles import BOOK_CHARGING
 
@@ -417,7 +418,7 @@ def _cancelled_message(cancelled: Cancelled) -> str:
         return _(
             "Cancelled. The operator charges a cancellation fee of %(fee)s. "
             "A confirmation e-mail is on its way."
-        ) % {"fee": format_money(cancelled.fee, cancelled.booking.currency)}
+        ) % {"fee": formatting.money(cancelled.fee, cancelled.booking.currency)}
     return _(
         "Cancelled. The operator may charge a cancellation fee. "
         "A confirmation e-mail is on its way."

@@ -26,6 +26,11 @@ def spoken(code: str | None) -> str | None:
     return None
 
 
+def site_language() -> str:
+    """LANGUAGE_CODE: the language of anyone nobody asked (a model default)."""
+    return str(settings.LANGUAGE_CODE)
+
+
 def language_of(user: User | None) -> str:
     """The language to write to `user` in when no browser says otherwise."""
     chosen = spoken(getattr(user, "language", None))
@@ -35,6 +40,13 @@ def language_of(user: User | None) -> str:
 def in_language_of(user: User | None) -> translation.override:
     """`with in_language_of(person): ...` renders text for that person."""
     return translation.override(language_of(user))
+
+
+def other_language(code: str) -> str:
+    """The portal's other language than `code` (for the line of a visitor's
+    pass written in the language the visitor was not given)."""
+    others = [c for c, _name in settings.LANGUAGES if c != code]
+    return others[0] if others else code
 
 
 def person_language(

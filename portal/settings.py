@@ -88,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            # The portal's date, time and money filters, in every template.
+            "builtins": ["portal.templatetags.formatting"],
         },
     },
 ]
@@ -158,6 +160,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="de")
 LANGUAGES = [("en", _("English")), ("de", _("German"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each language's dates, times and money (portal/formats/, portal.formatting).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Berlin")
 USE_I18N = True
 USE_TZ = True

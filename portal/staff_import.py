@@ -19,9 +19,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Field
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from portal import formatting
 from portal.models import Department, Employee, Site, User
 from portal.roles import Role
 from portal.validators import RESERVED_DEPARTMENT_CODES, code_validator
@@ -353,7 +353,7 @@ def _storage_problems(row: dict[str, str | int], limits: dict[str, int]) -> list
 
 
 def _count(number: int) -> str:
-    return number_format(number, force_grouping=True)
+    return formatting.number(number)
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from portal.forms import LoginForm, PortalPasswordResetForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("language/", views.choose_language, name="choose_language"),
     path(
         "login/",
         auth_views.LoginView.as_view(

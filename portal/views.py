@@ -10,7 +10,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
+from django.views.i18n import set_language
+
+from portal.i18n import spoken
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +50,17 @@ def admin_login(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     query = request.GET.urlencode()
     return redirect(f"{reverse('login')}?{query}" if query else reverse("login"))
+
+
+@login_not_required
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language switcher on every page: Django's set_language (the cookie
+    and a safe redirect back), and for a signed-in person their account, so
+    the choice follows them to other browsers and into e-mails."""
+    response = set_language(request)
+    chosen = spoken(request.POST.get("language"))
+    if chosen and request.user.is_authenticated:
+        request.user.language = chosen
+        request.user.save(update_fields=["language"])
+    return response

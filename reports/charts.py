@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from reports.tables import euros
+from portal import formatting
 
 WIDTH = 720
 LABEL_WIDTH = 170
@@ -79,7 +79,9 @@ def bar_chart(title: str, description: str, points: Sequence[Point]) -> BarChart
             notes.append(_("selected"))
         if over:
             notes.append(_("over budget"))
-        value_text = euros(p.value) + (f" ({', '.join(notes)})" if notes else "")
+        value_text = formatting.money(p.value) + (
+            f" ({', '.join(notes)})" if notes else ""
+        )
         width = float(p.value / scale_max) * span
         bars.append(
             Bar(

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bookings.months import Month
+from portal.emails import Attachment, build_email
+from portal.i18n import language_of
 from portal.models import Department, User
 from portal.roles import VIEW_DEPARTMENT_REPORTS
 from reports.figures import DepartmentReport, MonthlySummary, MonthOverview
@@ -44,6 +45,9 @@ class Recipient:
     kind: str
     name: str = ""
     departments: tuple[Department, ...] = ()
+    # The recipient's own language (portal.i18n.language_of): the text, the
+    # CSV headers and the attachments' names are in it.
+    language: str = ""
 
 
 @dataclass
@@ -58,10 +62,19 @@ def recipients() -> list[Recipient]:
 
     An address in both gets the all-department report only: it holds theirs.
     """
+    addresses = [a.strip().lower() for a in settings.REPORT_RECIPIENTS if a.strip()]
+    # A finance address that is also a person's account reads their language.
+    known = {
+        user.email.lower(): user
+        for user in User.objects.filter(email__in=addresses).only("email", "language")
+    }
     result = [
-        Recipient(email=address.strip().lower(), kind=ALL_DEPARTMENTS)
-        for address in settings.REPORT_RECIPIENTS
-        if address.strip()
+        Recipient(
+            email=address,
+            kind=ALL_DEPARTMENTS,
+            language=language_of(known.get(address)),
+        )
+        for address in addresses
     ]
     seen = {r.email for r in result}
     managers = (
@@ -82,13 +95,19 @@ def recipients() -> list[Recipient]:
                 departments=tuple(
                     sorted(user.managed_departments.all(), key=lambda d: d.name)
                 ),
+                language=language_of(user),
             )
         )
     return result
 
 
 def build_message(recipient: Recipient, month: Month) -> EmailMultiAlternatives:
-    attachments: list[tuple[str, bytes]] = []
+    with translation.override(recipient.language or language_of(None)):
+        return _build_message(recipient, month)
+
+
+def _build_message(recipient: Recipient, month: Month) -> EmailMultiAlternatives:
+    attachments: list[Attachment] = []
     context: dict[str, object] = {"month": month, "recipient": recipient}
     if recipient.kind == ALL_DEPARTMENTS:
         overview = MonthOverview(
@@ -98,7 +117,7 @@ def build_message(recipient: Recipient, month: Month) -> EmailMultiAlternatives:
         summary = summary_table(MonthlySummary(month))
         context.update({"overview": overview, "all_departments": True})
         attachments += [
-            (csv_filename("all", t.name, str(month)), csv_bytes(t))
+            (csv_filename("all", t.name, str(month)), csv_bytes(t), "text/csv")
             for t in (table, summary)
         ]
     else:
@@ -110,24 +129,16 @@ def build_message(recipient: Recipient, month: Month) -> EmailMultiAlternatives:
                 (
                     csv_filename(report.department.code, name, str(month)),
                     csv_bytes(tables[name]()),
+                    "text/csv",
                 )
                 for name in MANAGER_TABLES
             ]
-    subject = " ".join(
-        render_to_string("emails/monthly_report_subject.txt", context).split()
-    )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/monthly_report.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
+    return build_email(
+        template="monthly_report",
+        context=context,
         to=[recipient.email],
+        attachments=attachments,
     )
-    message.attach_alternative(
-        render_to_string("emails/monthly_report.html", context), "text/html"
-    )
-    for filename, content in attachments:
-        message.attach(filename, content, "text/csv")
-    return message
 
 
 def send_monthly_reports(

@@ -24,6 +24,7 @@ from bookings.models import Booking, BookingQuerySet
 from bookings.money import ZERO, spend
 from bookings.months import Month, report_tz
 from bookings.statuses import LOCAL_ONLY, TERMINAL, BookingStatus
+from portal import formatting
 from portal.models import Department, Employee
 
 # Rows are counted by a column that is never null and is in the report
@@ -215,13 +216,13 @@ def find_anomalies(rows: Sequence[EmployeeRow]) -> list[Anomaly]:
                     row,
                     _("far above the department"),
                     _(
-                        "€%(spend)s this month, %(factor)s× the department's "
-                        "median of €%(median)s."
+                        "%(spend)s this month, %(factor)s× the department's "
+                        "median of %(median)s."
                     )
                     % {
-                        "spend": row.spend,
-                        "factor": (row.spend / median).quantize(Decimal("0.1")),
-                        "median": median,
+                        "spend": formatting.money(row.spend),
+                        "factor": formatting.number(row.spend / median, 1),
+                        "median": formatting.money(median),
                     },
                 )
             )
@@ -233,12 +234,12 @@ def find_anomalies(rows: Sequence[EmployeeRow]) -> list[Anomaly]:
                     row,
                     _("sudden jump"),
                     _(
-                        "€%(spend)s this month against an average of "
-                        "€%(average)s over the %(months)s months before."
+                        "%(spend)s this month against an average of "
+                        "%(average)s over the %(months)s months before."
                     )
                     % {
-                        "spend": row.spend,
-                        "average": average,
+                        "spend": formatting.money(row.spend),
+                        "average": formatting.money(average),
                         "months": len(row.history),
                     },
                 )

@@ -15,12 +15,14 @@ from decimal import Decimal
 from html import escape
 
 from django.http import StreamingHttpResponse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import ngettext
+
+from portal import formatting
 
 Cell = str | int | Decimal | date | datetime | None
 
@@ -107,21 +109,17 @@ def display(value: Cell, column: Column) -> str:
     if value is None or value == "":
         return "—" if column.numeric or column.kind != "text" else ""
     if isinstance(value, Decimal):
-        return formats.number_format(value, 2, force_grouping=True)
+        return formatting.number(value, 2)
     if column.kind == "percent":
-        return f"{value} %"
+        shown = formatting.number(value) if isinstance(value, int) else str(value)
+        return f"{shown}\u00a0%"
     if isinstance(value, datetime):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+        return formatting.short_moment(timezone.localtime(value))
     if isinstance(value, date):
-        return formats.date_format(value, "SHORT_DATE_FORMAT")
+        return formatting.short_day(value)
+    if isinstance(value, int):
+        return formatting.number(value)
     return str(value)
-
-
-def euros(value: Decimal | None) -> str:
-    """€1,234.50: grouped and with two decimals, in the current language."""
-    if value is None:
-        return "—"
-    return "€" + formats.number_format(value, 2, force_grouping=True)
 
 
 def csv_value(value: Cell) -> str:

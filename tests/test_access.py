@@ -149,6 +149,15 @@ ACCESS: dict[str, Rule] = {
     "logout": Rule(
         ok=EVERYONE, method="post", ok_status=302, public=True, anonymous_status=302
     ),
+    # The language switcher: everyone, the login page too; back where it was.
+    "choose_language": Rule(
+        ok=EVERYONE,
+        method="post",
+        data={"language": "de", "next": "/"},
+        ok_status=302,
+        public=True,
+        anonymous_status=302,
+    ),
     "password_reset": Rule(ok=EVERYONE, public=True),
     "password_reset_done": Rule(ok=EVERYONE, public=True),
     # A made-up token shows the "link no longer works" page.

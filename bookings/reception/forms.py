@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core import signing
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +25,7 @@ from bookings.reception.visits import (
     spans_several_days,
     unsign_plan,
 )
+from portal import formatting
 from portal.http import is_pk
 from portal.models import Employee, EmployeeQuerySet, Site, User
 
@@ -67,6 +68,7 @@ class VisitForm(forms.ModelForm[Visit]):
         "visitor_name",
         "visitor_company",
         "visitor_email",
+        "language",
         "licence_plate",
         "host_query",
         "host",
@@ -81,6 +83,7 @@ class VisitForm(forms.ModelForm[Visit]):
             "visitor_name",
             "visitor_company",
             "visitor_email",
+            "language",
             "licence_plate",
             "host",
             "site",
@@ -122,6 +125,12 @@ class VisitForm(forms.ModelForm[Visit]):
         if not self.is_bound and len(self.host_matches) == 1:
             self.initial["host"] = self.host_matches[0].pk
         self.fields["visitor_email"].widget.attrs["autocomplete"] = "off"
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language of the pass"),
+            choices=list(settings.LANGUAGES),
+            initial=settings.LANGUAGE_CODE,
+            help_text=_("The pass and its e-mail, with a short line in the other."),
+        )
         self.fields["visitor_name"].widget.attrs["autocomplete"] = "off"
 
     def _raw(self, name: str) -> str:
@@ -209,7 +218,7 @@ class VisitForm(forms.ModelForm[Visit]):
                     "(%(minutes)d minutes from now)."
                 )
                 % {
-                    "time": date_format(earliest.astimezone(tz), "D j M, H:i"),
+                    "time": formatting.day_month_clock(earliest.astimezone(tz)),
                     "minutes": int((earliest - now) / timedelta(minutes=1)),
                 },
             )
@@ -253,7 +262,7 @@ class VisitForm(forms.ModelForm[Visit]):
                     "a long visit as several visits."
                 )
                 % {
-                    "days": number_format(days, force_grouping=True),
+                    "days": formatting.number(days),
                     "most": MAX_WINDOWS,
                 },
             )
@@ -292,7 +301,7 @@ class VisitForm(forms.ModelForm[Visit]):
                 "departure",
                 _("The last charging window would start on %(start)s. %(rule)s")
                 % {
-                    "start": date_format(windows[-1][0].astimezone(tz), "D j M, H:i"),
+                    "start": formatting.day_month_clock(windows[-1][0].astimezone(tz)),
                     "rule": _too_far_ahead(rules, latest.astimezone(tz)),
                 },
             )
@@ -317,6 +326,7 @@ class VisitForm(forms.ModelForm[Visit]):
             "visitor_name": data["visitor_name"],
             "visitor_company": data["visitor_company"],
             "visitor_email": data["visitor_email"],
+            "language": data["language"],
             "licence_plate": data["licence_plate"],
             "host_query": data.get("host_query") or "",
             "host": str(data["host"].pk),
@@ -377,7 +387,7 @@ def _too_far_ahead(rules: Rules, latest: datetime) -> str:
         rules.max_days_ahead,
     ) % {
         "days": rules.max_days_ahead,
-        "latest": date_format(latest, "D j M, H:i"),
+        "latest": formatting.day_month_clock(latest),
     }
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from bookings.models import Booking, Visit
 from bookings.statuses import TERMINAL
 from portal.emails import Attachment, send_email
+from portal.i18n import other_language
 from portal.models import SiteCharger
 
 INSTRUCTIONS = (
@@ -107,9 +108,11 @@ def send_pass(*, visit: Visit) -> bool:
             "time_zone": visit.site.time_zone,
             "windows": windows,
             "instructions": INSTRUCTIONS,
+            "other_language": other_language(visit.language),
         },
         to=[visit.visitor_email],
         attachments=attachments,
+        language=visit.language,
     )
     if sent:
         visit.pass_sent_at = timezone.now()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import groupby
 
 from django.contrib import messages
@@ -35,7 +36,9 @@ from bookings.reception.visits import (
 )
 from bookings.services import explain
 from bookings.statuses import CANCELLABLE
+from portal import formatting
 from portal.http import AuthenticatedRequest, is_pk
+from portal.i18n import other_language
 from portal.models import SiteCharger
 from portal.roles import BOOK_VISITORS
 
@@ -235,6 +238,7 @@ def visit_pass(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "still_booked": [w for w in windows if w.is_live],
             "common": common_charger(windows),
             "instructions": INSTRUCTIONS,
+            "other_language": other_language(visit.language),
             "label": request.GET.get("format") == "label",
         },
     )
@@ -312,8 +316,8 @@ def _report_cancel(
         fees = sum((b.client_price or 0) for b in cancelled)
         text = _("Cancelled. The host has been told.")
         if fees:
-            text += " " + _("The operator charges a cancellation fee of €%(fee)s.") % {
-                "fee": fees
+            text += " " + _("The operator charges a cancellation fee of %(fee)s.") % {
+                "fee": formatting.money(Decimal(fees))
             }
         messages.success(request, text)
     elif not failures:

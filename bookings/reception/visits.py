@@ -34,7 +34,6 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -53,7 +52,9 @@ from bookings.services import (
     send_cancel,
 )
 from bookings.statuses import CANCELLABLE, BookingStatus
+from portal import formatting
 from portal.emails import send_email_on_commit
+from portal.i18n import language_of
 from portal.models import Site, SiteCharger, User
 
 logger = logging.getLogger(__name__)
@@ -133,10 +134,10 @@ def _split(start: datetime, end: datetime, longest: timedelta) -> list[Window]:
 def describe_window(window: Window, tz: Any) -> str:
     """E.g. “Tue 10 Mar, 09:00-13:00” (with an en dash) in the site's time."""
     start, end = (moment.astimezone(tz) for moment in window)
-    day = date_format(start, "D j M")
+    day = formatting.day_month(start)
     if end.date() == start.date():
-        return f"{day}, {date_format(start, 'H:i')}–{date_format(end, 'H:i')}"
-    return f"{day}, {date_format(start, 'H:i')} – {date_format(end, 'D j M, H:i')}"
+        return f"{day}, {formatting.clock(start)}–{formatting.clock(end)}"
+    return f"{day}, {formatting.clock(start)} – {formatting.day_month_clock(end)}"
 
 
 # --- offers ---------------------------------------------------------------------
@@ -640,6 +641,7 @@ def _tell_host(visit: Visit, *, template: str, bookings: Sequence[Booking]) -> N
             ],
         },
         to=[visit.host.user.email],
+        language=language_of(visit.host.user),
     )
 
 

@@ -1,9 +1,11 @@
-"""Filters for booking pages and e-mails: money, windows, durations, connectors."""
+"""Filters for booking pages and e-mails: windows, durations, connectors.
+
+Money, dates and times are the built-in filters of portal.templatetags.formatting.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django import template
 from django.utils import timezone
@@ -13,17 +15,11 @@ from django.utils.translation import gettext as _
 from bookings.formatting import (
     format_connector,
     format_duration,
-    format_money,
     format_window,
 )
 from bookings.models import Booking
 
 register = template.Library()
-
-
-@register.filter
-def money(amount: Decimal | None, currency: str = "EUR") -> str:
-    return format_money(amount, currency or "EUR")
 
 
 @register.filter

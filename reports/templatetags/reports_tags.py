@@ -4,8 +4,6 @@ from django import template
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from reports.tables import euros
-
 register = template.Library()
 
 
@@ -13,6 +11,3 @@ register = template.Library()
 def month_url(viewname: str, month: object, *args: object) -> str:
     """The address of a report view for a month: /reports/…?month=2026-11."""
     return f"{reverse(viewname, args=args)}?{urlencode({'month': str(month)})}"
-
-
-register.filter("euros", euros)

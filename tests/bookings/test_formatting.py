@@ -1,9 +1,8 @@
-"""Money, durations and windows in words, in the active language."""
+"""Durations, windows and connectors in words, in the active language."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,16 +11,8 @@ from django.utils import translation
 from bookings.formatting import (
     format_connector,
     format_duration,
-    format_money,
     format_window,
 )
-
-
-def test_money_in_english_and_german() -> None:
-    assert format_money(Decimal("1234.5")) == "€1,234.50"
-    with translation.override("de"):
-        assert format_money(Decimal("1234.5")).endswith("1.234,50")
-    assert format_money(None) == "—"
 
 
 @pytest.mark.parametrize(
@@ -38,6 +29,10 @@ def test_window_in_the_sites_time_zone() -> None:
     assert format_window(start, start + timedelta(hours=2), berlin) == (
         "Tue 10 Mar 2026, 08:00–10:00 CET"
     )
+    with translation.override("de"):
+        assert format_window(start, start + timedelta(hours=26), berlin) == (
+            "Di., 10. März 2026, 08:00–Mi., 11. März 2026, 10:00 CET"
+        )
 
 
 def test_connectors_in_words() -> None:

@@ -11,7 +11,6 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-from bookings.models import Visit
 from portal.models import Department, Site, User
 
 BEFORE = ("bookings", "0005_lease_holder_length")
@@ -41,15 +40,16 @@ def test_synced_bookings_guessed_onto_a_visit_are_taken_off_it(
     at_migration: Any, site: Site, employee: User, engineering: Department
 ) -> None:
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
-    visit = Visit.objects.create(
-        site=site,
-        host=employee.employee,
-        host_department=engineering,
+    apps = at_migration(BEFORE)
+    # The visit as the migrations before the fix knew it (no later columns).
+    visit = apps.get_model("bookings", "Visit").objects.create(
+        site_id=site.pk,
+        host_id=employee.employee.pk,
+        host_department_id=engineering.pk,
         visitor_name="Vera",
         arrival=start,
         departure=start + timedelta(hours=2),
     )
-    apps = at_migration(BEFORE)
     Booking = apps.get_model("bookings", "Booking")
     common = {
         "location_id": "DE-ENB-E700102",
