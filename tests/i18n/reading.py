@@ -144,6 +144,7 @@ def wrong_language(text: str, language: str, data: tuple[str, ...] = ()) -> list
     American date. `data`: names and labels the test data holds, left out."""
     for value in sorted(data, key=len, reverse=True):
         text = text.replace(value, "")
+    text = re.sub(r"https?://\S+|\S+@\S+", "", text)  # addresses are not words
     problems = [
         f"catalogue text {p!r}" for p in _foreign_fragments(language) if p in text
     ]
