@@ -304,7 +304,7 @@ def count_problems(
             Problem(
                 UNSETTLED,
                 _(
-                    "Your booking of %(window)s is still being checked with the "
+                    "Your booking for %(window)s is still being checked with the "
                     "booking service. You can book this time again once we know "
                     "whether it was made, usually within a few minutes."
                 )

@@ -516,7 +516,7 @@ def send_cancel(
         )
     if not booking.is_cancellable or not booking.api_id:
         raise BookingFailed(
-            _("This booking can no longer be cancelled: it is %(status)s.")
+            _("This booking can no longer be cancelled (its status: %(status)s).")
             % {"status": booking.get_status_display()}
         )
     client = client or get_client()

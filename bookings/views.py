@@ -125,7 +125,7 @@ def _settle(request: HttpRequest, booking: Booking) -> None:
     except BookingFailed as failure:
         messages.warning(
             request,
-            _("Your booking of %(charger)s for %(window)s was not made.") % what
+            _("Your booking at %(charger)s for %(window)s was not made.") % what
             + " "
             + failure.message,
         )

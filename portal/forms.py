@@ -27,8 +27,8 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": _(
-            "That e-mail address and password do not match. Both are "
-            "case-sensitive except the e-mail address."
+            "That e-mail address and password do not match. Mind the "
+            "password's capital letters; the e-mail address may be typed in any case."
         ),
     }
 

@@ -129,9 +129,14 @@ class VisitForm(forms.ModelForm[Visit]):
             label=_("Language of the pass"),
             choices=list(settings.LANGUAGES),
             initial=settings.LANGUAGE_CODE,
+            required=False,
             help_text=_("The pass and its e-mail, with a short line in the other."),
         )
         self.fields["visitor_name"].widget.attrs["autocomplete"] = "off"
+
+    def clean_language(self) -> str:
+        """Not chosen (a form from before the field, a script): the site's."""
+        return str(self.cleaned_data.get("language") or settings.LANGUAGE_CODE)
 
     def _raw(self, name: str) -> str:
         if self.is_bound:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.readonly_admin import ReadOnlyAdmin
 from portal.scheduler import registry
@@ -103,7 +103,12 @@ class ScheduledJobAdmin(admin.ModelAdmin[ScheduledJob]):
         count = queryset.update(next_due_at=timezone.now(), retry_at=None)
         self.message_user(
             request,
-            _("%(count)s job(s) will run within a minute.") % {"count": count},
+            ngettext(
+                "%(count)s job will run within a minute.",
+                "%(count)s jobs will run within a minute.",
+                count,
+            )
+            % {"count": count},
             messages.SUCCESS,
         )
 

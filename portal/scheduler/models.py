@@ -21,6 +21,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ScheduledJob(models.Model):
@@ -87,7 +88,9 @@ class JobRun(models.Model):
     )
     output = models.TextField(_("output"), blank=True)
     error = models.TextField(_("error"), blank=True)
-    host = models.CharField(_("host"), max_length=200, blank=True)
+    host = models.CharField(
+        pgettext_lazy("the computer a job ran on", "host"), max_length=200, blank=True
+    )
 
     class Meta:
         db_table = "reports_jobrun"

@@ -39,7 +39,7 @@ def booking_of(employee: User, status: str) -> Booking:
         ("REQUESTED", "so cancelling it is free."),
         ("PENDING", "so cancelling it is free."),
         ("CONFIRMED", "may cost the operator's cancellation fee"),
-        ("ATTENDING", "can no longer be cancelled: it is charging."),
+        ("ATTENDING", "can no longer be cancelled (its status: charging)."),
         ("CANCELLED", "This booking is already cancelled."),
         ("SUBMITTING", "still being checked with the booking service"),
     ],
