@@ -150,10 +150,19 @@ def explain(error: PetitmondeError) -> str:
         ) % {"seconds": seconds}
     if error.not_found:
         return _("The booking service no longer knows that charger or booking.")
+    if error.status == 400 and "spending limit" in error.message.lower():
+        # Part A §4: the fleet group's monthly limit, the same 400 as bad input.
+        return _(
+            "The company's monthly spending limit at the booking service is "
+            "reached: nothing more can be booked this month. Please tell the "
+            "administrator."
+        )
     if error.status == 400:
-        return _("The booking service refused: %(reason)s") % {
-            "reason": error.message.rstrip(".") + "."
-        }
+        # The API explains itself in English only: our sentence, then its words.
+        return _(
+            "The booking service did not accept the request. Its explanation: "
+            "“%(reason)s”"
+        ) % {"reason": error.message.rstrip(".") + "."}
     return _(
         "The booking service is not answering properly at the moment. "
         "Nothing was changed; please try again in a few minutes."

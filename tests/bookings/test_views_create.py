@@ -175,8 +175,12 @@ def test_a_taken_charger_shows_the_other_chargers_again(
         (
             400,
             {"error": "Reservation must start at least 15 minutes from now"},
-            "The booking service refused: Reservation must start at least "
-            "15 minutes from now.",
+            "Its explanation: “Reservation must start at least 15 minutes from now.”",
+        ),
+        (
+            400,
+            {"error": "Fleet group spending limit exceeded"},
+            "monthly spending limit at the booking service is reached",
         ),
         (401, {"error": "Invalid or missing API key"}, "administrator has been told"),
         (403, {"error": "Account suspended"}, "administrator has been told"),

@@ -419,8 +419,8 @@ def test_a_refusal_shows_the_api_message_on_the_plan(
 
     assert "reception/plan.html" in [t.name for t in response.templates]
     assert (
-        "The booking service refused: Reservation must start at least 15 minutes "
-        "from now." in response.content.decode()
+        "Its explanation: “Reservation must start at least 15 minutes from now.”"
+        in response.content.decode()
     )
     assert response.context["carry"]["form_key"] != data["form_key"]
     assert not Visit.objects.exists()

@@ -375,8 +375,9 @@ def test_when_the_only_window_fails_nothing_is_kept(
         )
 
     assert failed.value.message == (
-        "The charging could not be booked. The booking service refused: "
-        "Reservation must start at least 15 minutes from now."
+        "The charging could not be booked. The booking service did not accept "
+        "the request. Its explanation: “Reservation must start at least 15 "
+        "minutes from now.”"
     )
     assert not failed.value.conflict
     assert not Visit.objects.exists()
