@@ -47,6 +47,7 @@ lint: install
 
 browser-deps: install
 	@.ci/ensure-chromium
+	@.ci/ensure-oidc-provider
 
 test-sqlite: install
 	@echo "== pytest on SQLite"

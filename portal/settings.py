@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from portal.sso.origin import oidc_origin
+
 # Makes Django's generic classes subscriptable (admin.ModelAdmin[Booking]), so
 # the code is typed as strictly as the stubs allow.
 django_stubs_ext.monkeypatch()
@@ -348,6 +350,10 @@ OIDC_CREATES_DEPARTMENTS = env.bool("OIDC_CREATES_DEPARTMENTS", default=False)
 # Only the company sign-in on the login page; passwords for superusers only,
 # at /login/break-glass/.
 OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+if OIDC_ISSUER:
+    # The sign-in and logout forms end at the provider: browsers apply
+    # form-action to where a form's answer redirects.
+    SECURE_CSP["form-action"].append(oidc_origin(OIDC_ISSUER))
 
 ACCOUNT_ADAPTER = "portal.sso.adapter.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"

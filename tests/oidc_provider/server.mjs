@@ -127,6 +127,11 @@ const callback = provider.callback();
 const server = http.createServer(async (req, res) => {
   try {
     const url = new URL(req.url, config.issuer);
+    if (url.pathname === '/favicon.ico') {
+      res.statusCode = 204;
+      res.end();
+      return;
+    }
     const person = url.pathname.match(/^\/test\/people\/([^/]+)$/);
     if (person && req.method === 'POST') {
       people.set(decodeURIComponent(person[1]), JSON.parse(await readBody(req)));
