@@ -18,16 +18,19 @@ import secrets
 import shutil
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlparse
+from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 
 import pytest
 import requests
 import responses
 from pytest_django.fixtures import Settings as SettingsFixture
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
 from pytest_django.live_server_helper import LiveServer
 
 SERVER = Path(__file__).resolve().parent.parent / "oidc_provider" / "server.mjs"
@@ -53,6 +56,31 @@ class Provider:
             f"{self.issuer}/test/people/{sub}", json=claims, timeout=5
         ).raise_for_status()
 
+    def authorize(self, session: requests.Session, url: str, sub: str) -> str:
+        """Signs ``sub`` in at the provider's own login page over HTTP.
+
+        ``url`` is the authorization request; returns where the provider
+        sends the browser back to (the client's redirect URI with the code).
+        """
+        response = session.get(url, timeout=5)
+        action = re.search(r'action="([^"]+)"', response.text)
+        assert action, response.text
+        response = session.post(
+            urljoin(response.url, action.group(1)),
+            data={"login": sub, "password": PASSWORD},
+            allow_redirects=False,
+            timeout=5,
+        )
+        while urlparse(response.headers["Location"]).path.startswith(
+            ("/auth", "/interaction")
+        ):
+            response = session.get(
+                urljoin(response.url, response.headers["Location"]),
+                allow_redirects=False,
+                timeout=5,
+            )
+        return str(response.headers["Location"])
+
     def id_token_for_other_app(self, sub: str) -> str:
         """A genuine ID token of this provider, issued to the client "other".
 
@@ -65,35 +93,24 @@ class Provider:
             .decode()
         )
         session = requests.Session()
-        response = session.get(
-            f"{self.issuer}/auth",
-            params={
-                "client_id": OTHER_CLIENT[0],
-                "response_type": "code",
-                "scope": "openid email profile",
-                "redirect_uri": OTHER_REDIRECT,
-                "state": "s",
-                "nonce": "n",
-                "code_challenge": challenge,
-                "code_challenge_method": "S256",
-            },
-            timeout=5,
+        answer = self.authorize(
+            session,
+            f"{self.issuer}/auth?"
+            + urlencode(
+                {
+                    "client_id": OTHER_CLIENT[0],
+                    "response_type": "code",
+                    "scope": "openid email profile",
+                    "redirect_uri": OTHER_REDIRECT,
+                    "state": "s",
+                    "nonce": "n",
+                    "code_challenge": challenge,
+                    "code_challenge_method": "S256",
+                }
+            ),
+            sub,
         )
-        action = re.search(r'action="([^"]+)"', response.text)
-        assert action, response.text
-        response = session.post(
-            urljoin(response.url, action.group(1)),
-            data={"login": sub, "password": PASSWORD},
-            allow_redirects=False,
-            timeout=5,
-        )
-        while not response.headers["Location"].startswith(OTHER_REDIRECT):
-            response = session.get(
-                urljoin(response.url, response.headers["Location"]),
-                allow_redirects=False,
-                timeout=5,
-            )
-        code = parse_qs(urlparse(response.headers["Location"]).query)["code"][0]
+        code = parse_qs(urlparse(answer).query)["code"][0]
         token = session.post(
             f"{self.issuer}/token",
             data={
@@ -175,3 +192,29 @@ def sso(
     # a real process on 127.0.0.1 and may be talked to.
     _no_network.add_passthru(oidc_provider.issuer)
     return oidc_provider
+
+
+@pytest.fixture
+def sign_in(
+    sso: Provider, live_server: LiveServer, client: Client
+) -> Callable[..., HttpResponse]:
+    """Signs a person in with the Django test client and the real provider.
+
+    The test client speaks as the live server's host, so that the redirect
+    URI the portal sends is the one registered at the provider. Returns the
+    portal's answer to the provider's callback.
+    """
+    host = urlparse(live_server.url)
+
+    def sign_in(sub: str) -> HttpResponse:
+        server = {"SERVER_NAME": host.hostname, "SERVER_PORT": str(host.port)}
+        start = client.post(
+            reverse("openid_connect_login", kwargs={"provider_id": "company"}),
+            **server,
+        )
+        assert start.status_code == 302, start.content
+        answer = sso.authorize(requests.Session(), start["Location"], sub)
+        assert answer.startswith(live_server.url), answer
+        return client.get(answer.removeprefix(live_server.url), **server)
+
+    return sign_in
