@@ -353,7 +353,7 @@ OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
 if OIDC_ISSUER:
     # The sign-in and logout forms end at the provider: browsers apply
     # form-action to where a form's answer redirects.
-    SECURE_CSP["form-action"].append(oidc_origin(OIDC_ISSUER))
+    SECURE_CSP["form-action"] = [CSP.SELF, oidc_origin(OIDC_ISSUER)]
 
 ACCOUNT_ADAPTER = "portal.sso.adapter.AccountAdapter"
 SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"

@@ -30,10 +30,10 @@ logger = logging.getLogger(__name__)
 SESSION_KEY = "sso_signed_in"
 
 
-def refusal_page(request: HttpRequest, refusals: list[Refusal]) -> ImmediateHttpResponse:
-    response = render(
-        request, "sso/refused.html", {"refusals": refusals}, status=403
-    )
+def refusal_page(
+    request: HttpRequest, refusals: list[Refusal]
+) -> ImmediateHttpResponse:
+    response = render(request, "sso/refused.html", {"refusals": refusals}, status=403)
     return ImmediateHttpResponse(response)
 
 

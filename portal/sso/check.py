@@ -27,7 +27,9 @@ class Findings:
 def check() -> Findings:
     found = Findings(
         redirect_uri=_portal_url(
-            reverse("openid_connect_callback", kwargs={"provider_id": config.PROVIDER_ID})
+            reverse(
+                "openid_connect_callback", kwargs={"provider_id": config.PROVIDER_ID}
+            )
         ),
         post_logout_redirect_uri=_portal_url(reverse("login")),
     )
@@ -37,7 +39,9 @@ def check() -> Findings:
         )
         return found
     if not settings.OIDC_CLIENT_ID:
-        found.problems.append(_("OIDC_CLIENT_ID is empty: copy the application's client id."))
+        found.problems.append(
+            _("OIDC_CLIENT_ID is empty: copy the application's client id.")
+        )
     if not settings.OIDC_CLIENT_SECRET:
         found.problems.append(
             _("OIDC_CLIENT_SECRET is empty: create a client secret at the provider.")
@@ -55,7 +59,8 @@ def check() -> Findings:
 
 
 def _portal_url(path: str) -> str:
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    base: str = settings.PORTAL_BASE_URL
+    return base.rstrip("/") + path
 
 
 def _discovery(found: Findings) -> dict[str, Any] | None:

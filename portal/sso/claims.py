@@ -34,7 +34,9 @@ class Refused(Exception):
     """The claims cannot become a person of the portal; nothing was written."""
 
     def __init__(self, refusals: list[Refusal]) -> None:
-        super().__init__("; ".join(f"{r.claim}={r.value!r}: {r.message}" for r in refusals))
+        super().__init__(
+            "; ".join(f"{r.claim}={r.value!r}: {r.message}" for r in refusals)
+        )
         self.refusals = refusals
 
 
@@ -153,4 +155,8 @@ def sync_person(claims: Mapping[str, Any]) -> User:
     if refusals:
         raise Refused(refusals)
     staff_import.apply(rows)
-    return Employee.objects.select_related("user").get(employee_id=rows[0].employee_id).user
+    return (
+        Employee.objects.select_related("user")
+        .get(employee_id=rows[0].employee_id)
+        .user
+    )

@@ -22,7 +22,8 @@ def oidc_only() -> bool:
 
 
 def discovery_url() -> str:
-    return settings.OIDC_ISSUER.rstrip("/") + "/.well-known/openid-configuration"
+    issuer: str = settings.OIDC_ISSUER
+    return issuer.rstrip("/") + "/.well-known/openid-configuration"
 
 
 def same_issuer(announced: str) -> bool:
@@ -31,9 +32,7 @@ def same_issuer(announced: str) -> bool:
     A trailing slash is the only difference forgiven: it is how the value is
     pasted, not another provider.
     """
-    return bool(announced) and announced.rstrip("/") == settings.OIDC_ISSUER.rstrip(
-        "/"
-    )
+    return bool(announced) and announced.rstrip("/") == settings.OIDC_ISSUER.rstrip("/")
 
 
 def button_label() -> str:
@@ -41,7 +40,8 @@ def button_label() -> str:
 
 
 def scopes() -> list[str]:
-    return settings.OIDC_SCOPES.split()
+    value: str = settings.OIDC_SCOPES
+    return value.split()
 
 
 def role_map() -> dict[str, str]:

@@ -25,7 +25,7 @@ class PasswordLoginForm(LoginForm):
         ),
     }
 
-    def confirm_login_allowed(self, user: User) -> None:  # type: ignore[override]
+    def confirm_login_allowed(self, user: User) -> None:
         super().confirm_login_allowed(user)
         if user.is_superuser or not config.enabled():
             return

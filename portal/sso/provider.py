@@ -95,4 +95,3 @@ class PortalOIDCProvider(OpenIDConnectProvider):
             nonce=nonce,
             **kwargs,
         )
-

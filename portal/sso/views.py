@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -27,7 +28,7 @@ from portal.sso.provider import PortalOIDCAdapter
 logger = logging.getLogger(__name__)
 
 
-def _login_view(request: HttpRequest, *, break_glass: bool) -> HttpResponse:
+def _login_view(request: HttpRequest, *, break_glass: bool) -> HttpResponseBase:
     show_password = break_glass or not config.oidc_only()
     view = auth_views.LoginView.as_view(
         authentication_form=PasswordLoginForm,
@@ -46,12 +47,12 @@ def _login_view(request: HttpRequest, *, break_glass: bool) -> HttpResponse:
 
 
 @login_not_required
-def login_page(request: HttpRequest) -> HttpResponse:
+def login_page(request: HttpRequest) -> HttpResponseBase:
     return _login_view(request, break_glass=False)
 
 
 @login_not_required
-def login_break_glass(request: HttpRequest) -> HttpResponse:
+def login_break_glass(request: HttpRequest) -> HttpResponseBase:
     """The password form for superusers when OIDC_ONLY hides it (docs/sign-in.md)."""
     return _login_view(request, break_glass=True)
 

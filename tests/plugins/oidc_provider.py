@@ -27,10 +27,10 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlparse
 import pytest
 import requests
 import responses
-from pytest_django.fixtures import Settings as SettingsFixture
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from pytest_django.fixtures import Settings as SettingsFixture
 from pytest_django.live_server_helper import LiveServer
 
 SERVER = Path(__file__).resolve().parent.parent / "oidc_provider" / "server.mjs"

@@ -55,7 +55,9 @@ def test_the_company_sign_in_comes_first_then_the_password_form(
 def test_the_button_label_defaults_to_company_account(
     configured: None, client: Client
 ) -> None:
-    assert "Sign in with Company account" in client.get(reverse("login")).content.decode()
+    assert (
+        "Sign in with Company account" in client.get(reverse("login")).content.decode()
+    )
 
 
 def test_oidc_only_shows_the_company_sign_in_alone(
