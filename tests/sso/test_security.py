@@ -36,9 +36,15 @@ def adapter() -> PortalOIDCAdapter:
 
 
 def decode(token: str, *, client_id: str = "portal") -> dict[str, object]:
+    """The ID token as the callback decodes it, right after the token request.
+
+    That is when allauth on its own would skip the signature.
+    """
     app = config.social_app()
     app.client_id = client_id
-    return adapter()._decode_id_token(app, token)
+    callback = adapter()
+    callback.did_fetch_access_token = True
+    return callback._decode_id_token(app, token)
 
 
 @pytest.fixture
