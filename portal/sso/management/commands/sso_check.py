@@ -21,7 +21,7 @@ class Command(BaseCommand):
             % {"uri": found.redirect_uri}
         )
         self.stdout.write(
-            _("Logout redirect URI (front-channel/post-logout): %(uri)s")
+            _("Post-logout redirect URI to register at the provider: %(uri)s")
             % {"uri": found.post_logout_redirect_uri}
         )
         if options["verbosity"] > 0:
