@@ -68,6 +68,7 @@ lint: install check-messages
 
 browser-deps: install
 	@.ci/ensure-chromium
+	@.ci/ensure-oidc-provider
 
 test-sqlite: install translations
 	@echo "== pytest on SQLite"

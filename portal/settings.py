@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from portal.sso.origin import oidc_origin
+
 # Makes Django's generic classes subscriptable (admin.ModelAdmin[Booking]), so
 # the code is typed as strictly as the stubs allow.
 django_stubs_ext.monkeypatch()
@@ -54,6 +56,12 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Sign-in with the company account (portal/sso/, docs/sign-in.md).
+    "portal.sso.apps.SsoConfig",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 
 MIDDLEWARE = [
@@ -68,6 +76,7 @@ MIDDLEWARE = [
     "portal.middleware.private_pages",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
@@ -322,3 +331,47 @@ SYNC_WINDOW_DAYS = env.int("SYNC_WINDOW_DAYS", default=90)
 SYNC_MAX_QUOTA_SHARE = env.float("SYNC_MAX_QUOTA_SHARE", default=0.30)
 # Finance/HR addresses that get the all-department report every month.
 REPORT_RECIPIENTS = env.list("REPORT_RECIPIENTS", default=[])
+
+# --- Sign-in with the company account (OpenID Connect) -------------------------
+# Off while OIDC_ISSUER is empty. docs/sign-in.md says what to paste for
+# Microsoft Entra ID and Keycloak; portal/sso/ reads these at each request.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+# Empty: "Company account" in the person's language.
+OIDC_BUTTON_LABEL = env.str("OIDC_BUTTON_LABEL", default="")
+OIDC_CLAIM_EMPLOYEE_ID = env.str("OIDC_CLAIM_EMPLOYEE_ID", default="employee_id")
+OIDC_CLAIM_DEPARTMENT = env.str("OIDC_CLAIM_DEPARTMENT", default="department")
+OIDC_CLAIM_DEPARTMENT_NAME = env.str("OIDC_CLAIM_DEPARTMENT_NAME", default="")
+OIDC_CLAIM_ROLES = env.str("OIDC_CLAIM_ROLES", default="roles")
+OIDC_CLAIM_MANAGES = env.str("OIDC_CLAIM_MANAGES", default="manages")
+OIDC_CLAIM_CUSTOMER_ID = env.str("OIDC_CLAIM_CUSTOMER_ID", default="")
+# "DirectoryValue=portalrole,..."; empty: the values are the portal's role names.
+OIDC_ROLE_MAP = env.str("OIDC_ROLE_MAP", default="")
+# Whether a department code the portal does not know creates the department.
+OIDC_CREATES_DEPARTMENTS = env.bool("OIDC_CREATES_DEPARTMENTS", default=False)
+# Only the company sign-in on the login page; passwords for superusers only,
+# at /login/break-glass/.
+OIDC_ONLY = env.bool("OIDC_ONLY", default=False)
+if OIDC_ISSUER:
+    # The sign-in and logout forms end at the provider: browsers apply
+    # form-action to where a form's answer redirects.
+    SECURE_CSP["form-action"] = [CSP.SELF, oidc_origin(OIDC_ISSUER)]
+
+ACCOUNT_ADAPTER = "portal.sso.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Access and refresh tokens are not kept: the portal needs none after sign-in.
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "portal.sso.provider.PortalOIDCProvider",
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}

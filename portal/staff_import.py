@@ -51,6 +51,9 @@ class ImportFileError(Exception):
 class RowError:
     line: int
     message: str
+    # The column the problem is about, so that sign-in with the company
+    # account (portal/sso) can name the directory's claim instead.
+    column: str = ""
 
     def __str__(self) -> str:
         return _("line %(line)d: %(message)s") % {
@@ -198,117 +201,133 @@ def validate(
         # at further: each other message would quote the value.
         problems = _storage_problems(r, limits)
         if problems:
-            errors.extend(RowError(line, p) for p in problems)
+            errors.extend(RowError(line, p, column) for column, p in problems)
             continue
         email = str(r["email"]).lower()
         code = str(r["department_code"])
         emp_id = str(r["employee_id"])
         for column in sorted(REQUIRED):
             if not r[column]:
-                problems.append(_("%(column)s is empty") % {"column": column})
+                problems.add(column, _("%(column)s is empty") % {"column": column})
         if email:
             try:
                 validate_email(email)
             except ValidationError:
-                problems.append(
-                    _("“%(email)s” is not a valid e-mail address") % {"email": email}
+                problems.add(
+                    "email",
+                    _("“%(email)s” is not a valid e-mail address") % {"email": email},
                 )
             if emails[email] > 1:
-                problems.append(
+                problems.add(
+                    "email",
                     _("e-mail %(email)s appears more than once in the file")
-                    % {"email": email}
+                    % {"email": email},
                 )
         if code:
             try:
                 code_validator(code)
             except ValidationError:
-                problems.append(
+                problems.add(
+                    "department_code",
                     _(
                         "department code “%(code)s” must be lowercase letters and "
                         "digits only"
                     )
-                    % {"code": code}
+                    % {"code": code},
                 )
             if code in RESERVED_DEPARTMENT_CODES:
-                problems.append(
+                problems.add(
+                    "department_code",
                     _("department code “%(code)s” is reserved for visitor bookings")
-                    % {"code": code}
+                    % {"code": code},
                 )
             if len(dept_names.get(code, set())) > 1:
-                problems.append(
+                problems.add(
+                    "department_code",
                     _("department %(code)s has different names in the file")
-                    % {"code": code}
+                    % {"code": code},
                 )
             if code not in known_departments and not dept_names.get(code):
-                problems.append(
+                problems.add(
+                    "department_code",
                     _("department %(code)s is new, so it needs a department name")
-                    % {"code": code}
+                    % {"code": code},
                 )
         if emp_id:
             try:
                 code_validator(emp_id)
             except ValidationError:
-                problems.append(
+                problems.add(
+                    "employee_id",
                     _("employee id “%(id)s” must be lowercase letters and digits only")
-                    % {"id": emp_id}
+                    % {"id": emp_id},
                 )
             if employee_ids[emp_id] > 1:
-                problems.append(
+                problems.add(
+                    "employee_id",
                     _("employee id %(id)s appears more than once in the file")
-                    % {"id": emp_id}
+                    % {"id": emp_id},
                 )
             owner = id_owner.get(emp_id)
             if owner and owner != email and emails.get(owner):
-                problems.append(
+                problems.add(
+                    "employee_id",
                     _(
                         "employee id %(id)s belongs to %(owner)s, who is also in "
                         "the file"
                     )
-                    % {"id": emp_id, "owner": owner}
+                    % {"id": emp_id, "owner": owner},
                 )
         if email and email_owner.get(email) not in (None, emp_id):
-            problems.append(
+            problems.add(
+                "employee_id",
                 _("%(email)s already has employee id %(id)s")
-                % {"email": email, "id": email_owner[email]}
+                % {"email": email, "id": email_owner[email]},
             )
         elif emp_id in id_owner and id_owner[emp_id] != email and email in user_emails:
-            problems.append(
+            problems.add(
+                "employee_id",
                 _(
                     "employee id %(id)s would move to %(email)s, but that address "
                     "belongs to another account"
                 )
-                % {"id": emp_id, "email": email}
+                % {"id": emp_id, "email": email},
             )
         roles = {v.lower() for v in SPLIT.split(str(r["roles"])) if v}
         unknown_roles = roles - role_values
         if unknown_roles:
-            problems.append(
+            problems.add(
+                "roles",
                 _("unknown role %(roles)s (known roles: %(known)s)")
                 % {
                     "roles": ", ".join(sorted(unknown_roles)),
                     "known": ", ".join(Role.values),
-                }
+                },
             )
         roles = (roles & role_values) or {Role.EMPLOYEE}
         manages = {v for v in SPLIT.split(str(r["manages"])) if v}
         unknown_depts = manages - known_departments - file_departments
         if unknown_depts:
-            problems.append(
+            problems.add(
+                "manages",
                 _("manages unknown department %(codes)s")
-                % {"codes": ", ".join(sorted(unknown_depts))}
+                % {"codes": ", ".join(sorted(unknown_depts))},
             )
         if manages and Role.MANAGER not in roles:
-            problems.append(_("manages departments but does not have the manager role"))
+            problems.add(
+                "manages", _("manages departments but does not have the manager role")
+            )
         if Role.MANAGER in roles and not manages:
-            problems.append(_("has the manager role but manages no department"))
+            problems.add("roles", _("has the manager role but manages no department"))
         home_site = str(r["home_site"])
         if home_site and home_site.lower() not in sites:
-            problems.append(
+            problems.add(
+                "home_site",
                 _("unknown site “%(site)s” (known sites: %(known)s)")
-                % {"site": home_site, "known": ", ".join(sorted(sites.values()))}
+                % {"site": home_site, "known": ", ".join(sorted(sites.values()))},
             )
         if problems:
-            errors.extend(RowError(line, p) for p in problems)
+            errors.extend(RowError(line, p, column) for column, p in problems)
             continue
         rows.append(
             StaffRow(
@@ -329,16 +348,24 @@ def validate(
     return rows, errors
 
 
-def _storage_problems(row: dict[str, str | int], limits: dict[str, int]) -> list[str]:
-    problems = []
+class _Problems(list[tuple[str, str]]):
+    """A row's problems, each with the column it is about."""
+
+    def add(self, column: str, message: str) -> None:
+        self.append((column, message))
+
+
+def _storage_problems(row: dict[str, str | int], limits: dict[str, int]) -> _Problems:
+    problems = _Problems()
     for column in COLUMNS:
         value = str(row[column])
         if "\x00" in value:
-            problems.append(
-                _("%(column)s contains a NUL character") % {"column": column}
+            problems.add(
+                column, _("%(column)s contains a NUL character") % {"column": column}
             )
         elif column in limits and len(value) > limits[column]:
-            problems.append(
+            problems.add(
+                column,
                 _(
                     "%(column)s is %(length)s characters long; at most "
                     "%(limit)d are allowed"
@@ -347,7 +374,7 @@ def _storage_problems(row: dict[str, str | int], limits: dict[str, int]) -> list
                     "column": column,
                     "length": _count(len(value)),
                     "limit": limits[column],
-                }
+                },
             )
     return problems
 

@@ -1,29 +1,22 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
 from portal import views
-from portal.forms import LoginForm, PortalPasswordResetForm
+from portal.forms import PortalPasswordResetForm
+from portal.sso import views as sso_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("language/", views.choose_language, name="choose_language"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            authentication_form=LoginForm, redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
+    # The password form, and the company sign-in when configured (portal/sso).
+    path("login/", sso_views.login_page, name="login"),
+    path("login/break-glass/", sso_views.login_break_glass, name="login_break_glass"),
+    path("sso/", include("portal.sso.urls")),
     # Logging out when already logged out (a second tab) must not send the
     # person through the login page to a GET of this POST-only view.
-    path(
-        "logout/",
-        login_not_required(auth_views.LogoutView.as_view()),
-        name="logout",
-    ),
+    path("logout/", sso_views.logout, name="logout"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

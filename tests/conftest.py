@@ -15,7 +15,7 @@ from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
 from tests.fake_api import FakePetitmonde, point_portal_at_fake
 
-pytest_plugins = ["tests.plugins.sandbox"]
+pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.oidc_provider"]
 
 PASSWORD = "a-long-test-password-1"
 

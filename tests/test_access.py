@@ -146,6 +146,24 @@ ACCESS: dict[str, Rule] = {
     "healthz": Rule(ok=EVERYONE, public=True),
     # A logged-in person opening the login page is sent home.
     "login": Rule(ok=EVERYONE, ok_status=302, public=True),
+    "login_break_glass": Rule(ok=EVERYONE, ok_status=302, public=True),
+    # Sign-in with the company account is off here (no OIDC_ISSUER): its
+    # routes are 404 for everybody; tests/sso cover them switched on.
+    "openid_connect_login": Rule(
+        ok=EVERYONE,
+        method="post",
+        ok_status=404,
+        public=True,
+        anonymous_status=404,
+        kwargs={"provider_id": "company"},
+    ),
+    "openid_connect_callback": Rule(
+        ok=EVERYONE,
+        ok_status=404,
+        public=True,
+        anonymous_status=404,
+        kwargs={"provider_id": "company"},
+    ),
     "logout": Rule(
         ok=EVERYONE, method="post", ok_status=302, public=True, anonymous_status=302
     ),
