@@ -309,7 +309,7 @@ def test_created_booking_records_the_api_answer_and_sends_the_request(
         (
             400,
             {"error": "Reservation must start at least 15 minutes from now"},
-            "refused: Reservation must start at least 15 minutes from now.",
+            "Its explanation: “Reservation must start at least 15 minutes from now.”",
         ),
         (404, {"error": "EVSE not found"}, "no longer knows that charger"),
         (401, {"error": "Invalid or missing API key"}, "administrator has been told"),

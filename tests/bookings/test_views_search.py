@@ -337,7 +337,7 @@ def test_each_result_links_to_its_review_with_the_search(
         (401, {"error": "Invalid or missing API key"}, "administrator has been told"),
         (403, {"error": "Account suspended"}, "administrator has been told"),
         (429, {"error": "Rate limit exceeded. Retry after 30 seconds."}, "30 seconds"),
-        (400, {"error": "Invalid latitude"}, "refused: Invalid latitude."),
+        (400, {"error": "Invalid latitude"}, "Its explanation: “Invalid latitude.”"),
         (503, {"error": "Service unavailable"}, "not answering properly"),
     ],
 )
