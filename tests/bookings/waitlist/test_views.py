@@ -317,3 +317,17 @@ def _remote(booking: Booking) -> dict[str, Any]:
     from tests.bookings.factories import remote_of
 
     return remote_of(booking, status=booking.status)
+
+
+def test_the_admin_shows_the_quota_this_feature_used(
+    login: Callable[[User], Client], admin_user: User
+) -> None:
+    from bookings.waitlist import quota
+
+    quota.spent("status_refresh", 12)
+    quota.spent("rejected_alternatives", 3)
+
+    page = login(admin_user).get("/admin/bookings/quotause/").content.decode()
+
+    assert "API requests: 15 of the 1000 it may use this month" in page
+    assert "status_refresh" in page
