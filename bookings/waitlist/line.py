@@ -349,7 +349,11 @@ def refresh_where_waiting(site_ids: Sequence[int], now: datetime) -> int:
         Booking.objects.made_here()
         .filter(
             site_id__in=site_ids,
-            status=BookingStatus.CONFIRMED,
+            status__in=(
+                BookingStatus.REQUESTED,
+                BookingStatus.PENDING,
+                BookingStatus.CONFIRMED,
+            ),
             reservation_start__lte=now,
             reservation_end__gt=now,
         )
