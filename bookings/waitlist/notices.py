@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -27,6 +28,9 @@ from portal.i18n import in_language_of, language_of
 from portal.models import User
 
 logger = logging.getLogger(__name__)
+
+# A status learned this long after the booking ended is not told any more.
+STALE = timedelta(days=1)
 
 
 def absolute(path: str) -> str:
@@ -128,6 +132,8 @@ def status_notice(booking: Booking, kind: str) -> bool:
     """Tell the person about the change; False when not wanted or sent already."""
     if booking.employee is None or not booking.made_here:
         return False
+    if booking.reservation_end < timezone.now() - STALE:
+        return False  # learned long after (the portal was down): old news
     person = booking.employee.user
     if not NoticePreferences.wants(person, kind) or not _once(booking, kind):
         return False

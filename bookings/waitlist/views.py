@@ -55,6 +55,19 @@ def waitlist_join(request: AuthenticatedRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "waitlist/join.html", {"form": form}, status=400)
     data = form.cleaned_data
+    already = (
+        WaitlistEntry.objects.in_line()
+        .filter(
+            employee=employee,
+            site=data["site"],
+            start__lt=data["end_at"],
+            end__gt=data["start_at"],
+        )
+        .first()
+    )
+    if already is not None:
+        messages.info(request, _("You are already in line for that time."))
+        return redirect("waitlist:list")
     entry = WaitlistEntry.objects.create(
         employee=employee,
         site=data["site"],

@@ -185,3 +185,15 @@ def test_release_costs_say_free_before_confirmation(employee: User) -> None:
 
     assert notices.costs_in_words(pending)[0].startswith("Releasing it now is free")
     assert "€1.00 the last time" in notices.costs_in_words(confirmed)[0]
+
+
+def test_a_status_learned_long_after_the_end_is_not_told(
+    employee: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    old = make_booking(
+        employee.employee, start=tomorrow_at(8) - timedelta(days=5), status="CONFIRMED"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        change(old, "COMPLETED", client_price=3)
+
+    assert mail.outbox == []

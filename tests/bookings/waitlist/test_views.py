@@ -331,3 +331,14 @@ def test_the_admin_shows_the_quota_this_feature_used(
 
     assert "API requests: 15 of the 1000 it may use this month" in page
     assert "status_refresh" in page
+
+
+def test_joining_twice_for_the_same_time_keeps_one_place(
+    booker: Client, site: Site, employee: User
+) -> None:
+    make_entry(employee.employee, site)
+
+    response = booker.post("/waitlist/join/", join_data(site), follow=True)
+
+    assert "already in line for that time" in response.content.decode()
+    assert WaitlistEntry.objects.count() == 1
