@@ -24,3 +24,7 @@ class SyncRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["outcome", "incremental"]
     date_hierarchy = "started_at"
+
+
+# The waiting list's admin lives in its room.
+from bookings.waitlist import admin as _waitlist_admin  # noqa: E402, F401

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class BookingsConfig(AppConfig):
     name = "bookings"
     verbose_name = _("Bookings")
+
+    def ready(self) -> None:
+        # The waiting list hears of status changes and new chargers.
+        from bookings.waitlist import receivers  # noqa: F401

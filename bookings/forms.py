@@ -19,7 +19,12 @@ from bookings.formatting import CONNECTOR_TYPES
 from portal.models import Employee, Site
 
 # Which search field a broken window rule is shown next to.
-FIELD_OF_RULE = {policy.LEAD: "start", policy.DURATION: "end", policy.HORIZON: "date"}
+FIELD_OF_RULE = {
+    policy.LEAD: "start",
+    policy.DURATION: "end",
+    policy.HORIZON: "date",
+    policy.NO_SHOWS: "date",
+}
 SEARCH_FIELDS = ("site", "date", "start", "end", "connector_type", "power_min")
 
 
@@ -132,6 +137,10 @@ class SearchForm(forms.Form):
             return data
         for problem in policy.window_problems(
             rules, start=start_at, end=end_at, tzinfo=tzinfo, now=self.now
+        ):
+            self.add_error(FIELD_OF_RULE[problem.rule], problem.message)
+        for problem in policy.no_show_problems(
+            self.employee, start=start_at, tzinfo=tzinfo, now=self.now
         ):
             self.add_error(FIELD_OF_RULE[problem.rule], problem.message)
         if not self.errors:

@@ -31,3 +31,5 @@ register(
 )
 # The visitors' personal data, VISITOR_DATA_RETENTION_DAYS after their visit.
 register(Job("purge_visitor_data", "purge_visitor_data", DailyAt(3, 15)))
+# The waiting list's sweep, every minute (bookings/waitlist/jobs.py).
+import bookings.waitlist.jobs  # noqa: E402, F401

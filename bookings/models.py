@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bookings import external_ids
+from bookings import external_ids, signals
 from bookings.petitmonde import RemoteBooking
 from bookings.statuses import (
     CANCELLABLE,
@@ -511,9 +511,12 @@ class Booking(models.Model):
     # --- the API's view -----------------------------------------------------
     def record_remote(self, remote: RemoteBooking) -> None:
         """Save what the API says about this booking, and that it was asked now."""
+        before = self.status
         self.apply_remote(remote)
         self.last_synced_at = timezone.now()
         self.save()
+        if self.status != before:
+            signals.status_changed.send(sender=Booking, booking=self, before=before)
 
     def apply_remote(self, remote: RemoteBooking) -> list[str]:
         """Copy what the API says about this booking; return the changed fields.
@@ -656,3 +659,14 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_outcome_display()}"
+
+
+# The waiting list's models live in their room (bookings/waitlist/); importing
+# them here registers them as the bookings app's models.
+from bookings.waitlist.models import (  # noqa: E402, F401
+    NoticePreferences,
+    Offer,
+    QuotaUse,
+    SentNotice,
+    WaitlistEntry,
+)

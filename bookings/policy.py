@@ -47,6 +47,7 @@ UNSETTLED = "unsettled"
 PER_DAY = "per_day"
 UPCOMING = "upcoming"
 CAP = "cap"
+NO_SHOWS = "no_shows"
 FORM = "form"
 
 
@@ -356,6 +357,55 @@ def count_problems(
     return problems
 
 
+def no_shows_this_month(employee: Employee, *, now: datetime) -> int:
+    """Bookings of this month the person left unused (no-show or expired)."""
+    month = Month.of(now)
+    return (
+        Booking.objects.for_employee(employee)
+        .filter(status__in=(BookingStatus.NO_SHOW, BookingStatus.EXPIRED))
+        .starting_between(month.start, month.end)
+        .count()
+    )
+
+
+def no_show_problems(
+    employee: Employee, *, start: datetime, tzinfo: Any, now: datetime
+) -> list[Problem]:
+    """After NO_SHOW_LIMIT unused bookings in a month, a person books only
+    NO_SHOW_MAX_DAYS_AHEAD days ahead until the month ends."""
+    limit = settings.NO_SHOW_LIMIT
+    if not limit:
+        return []
+    days = settings.NO_SHOW_MAX_DAYS_AHEAD
+    if start <= now + timedelta(days=days):
+        return []
+    unused = no_shows_this_month(employee, now=now)
+    if unused < limit:
+        return []
+    until = Month.of(now).end.astimezone(tzinfo)
+    return [
+        Problem(
+            NO_SHOWS,
+            ngettext(
+                "You left %(count)d booking unused this month (no-show or expired).",
+                "You left %(count)d bookings unused this month (no-show or expired).",
+                unused,
+            )
+            % {"count": unused}
+            + " "
+            + ngettext(
+                "Until %(until)s you can therefore book at most %(days)d day ahead.",
+                "Until %(until)s you can therefore book at most %(days)d days ahead.",
+                days,
+            )
+            % {
+                "until": formatting.moment(until),
+                "days": days,
+            },
+        )
+    ]
+
+
 @dataclass(frozen=True)
 class CapUse:
     """A person's cap use (bookings.money) in one month against their cap."""
@@ -441,6 +491,7 @@ def problems_for(
     rules = Rules.for_site(site)
     tzinfo = site.tzinfo
     problems = window_problems(rules, start=start, end=end, tzinfo=tzinfo, now=now)
+    problems += no_show_problems(employee, start=start, tzinfo=tzinfo, now=now)
     problems += count_problems(
         employee, rules=rules, start=start, end=end, tzinfo=tzinfo, now=now
     )

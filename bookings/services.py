@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from bookings import notify, policy
+from bookings import notify, policy, signals
 from bookings.chargers import ChargerOffer
 from bookings.models import Booking
 from bookings.petitmonde import (
@@ -514,6 +514,20 @@ def send_cancel(
     may just mean someone else cancelled first), the booking is read back and
     its true status recorded. Only bookings the portal made are cancelled.
     """
+    token = signals.cancelling_here.set(True)
+    try:
+        return _send_cancel(booking, by=by, reason=reason, client=client)
+    finally:
+        signals.cancelling_here.reset(token)
+
+
+def _send_cancel(
+    booking: Booking,
+    *,
+    by: User | None,
+    reason: str,
+    client: PetitmondeClient | None,
+) -> Booking:
     if booking.status == BookingStatus.CANCELLED:
         return booking
     if not booking.made_here:

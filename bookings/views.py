@@ -245,6 +245,12 @@ def booking_new(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/new.html", _search_context(employee, form, offers))
 
 
+def join_form(employee: Employee, form: SearchForm) -> forms.Form:
+    from bookings.waitlist.forms import JoinForm
+
+    return JoinForm(initial=form.cleaned_data, employee=employee)
+
+
 def _search_context(
     employee: Employee, form: SearchForm, offers: list[Any] | None
 ) -> dict[str, Any]:
@@ -264,6 +270,8 @@ def _search_context(
     ]
     return {
         "form": form,
+        # Nothing free: the person may wait in line for that time instead.
+        "join_form": join_form(employee, form) if offers == [] else None,
         "searched": offers is not None,
         "choices": choices,
         "rules": policy.Rules.company().describe(),

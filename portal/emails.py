@@ -12,6 +12,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from portal.tasks import deliver_email, message_to_json
+
 logger = logging.getLogger(__name__)
 
 # (filename, content, mimetype)
@@ -90,13 +92,33 @@ def send_email_on_commit(
     attachments: Sequence[Attachment] = (),
     language: str | None = None,
 ) -> None:
-    """Send once the current transaction has committed (never for a rollback)."""
-    transaction.on_commit(
-        lambda: send_email(
+    """Send once the current transaction has committed (never for a rollback).
+
+    The message is rendered then, in `language`, and queued as a task
+    (portal.tasks.deliver_email): the request does not wait for the mail
+    server. Should the queue itself fail, it is sent at once instead.
+    """
+
+    def queue() -> None:
+        recipients = [address for address in to if address]
+        if not recipients:
+            return
+        message = build_email(
             template=template,
             context=context,
-            to=to,
+            to=recipients,
             attachments=attachments,
             language=language,
         )
-    )
+        try:
+            deliver_email.enqueue(message_to_json(message))
+        except Exception:
+            logger.exception("Could not queue the %s e-mail; sending it now", template)
+            try:
+                message.send()
+            except Exception:
+                logger.exception(
+                    "Could not send the %s e-mail to %s", template, recipients
+                )
+
+    transaction.on_commit(queue)

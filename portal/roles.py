@@ -61,6 +61,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "portal.view_jobrun",
         "reports.view_reportdelivery",
         "bookings.view_syncrun",
+        # The waiting list, its offers and the API quota it used; the tasks.
+        "bookings.view_waitlistentry",
+        "bookings.view_offer",
+        "bookings.view_quotause",
+        "django_tasks_database.view_dbtaskresult",
     ],
 }
 

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "bookings.apps.BookingsConfig",
     "bookings.sandbox.apps.SandboxConfig",
     "reports.apps.ReportsConfig",
+    # The task queue's table (django.tasks' results) and its `db_worker`.
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -322,6 +324,32 @@ BOOKING_MAX_UPCOMING = env.int("BOOKING_MAX_UPCOMING", default=3)
 # Visitors' names, companies, e-mail addresses and plates are removed this many
 # days after their visit (the bookings and their costs stay).
 VISITOR_DATA_RETENTION_DAYS = env.int("VISITOR_DATA_RETENTION_DAYS", default=30)
+
+# --- Tasks: work outside the request, and timed one-off work ----------------------
+# Django's tasks API (django.tasks) on the portal's own database: `manage.py
+# db_worker` runs them (`make run` starts one beside the server; production
+# runs it as a service, on as many hosts as it likes: each task runs once).
+TASKS = {
+    "default": {
+        "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# --- Waiting list, reminders and notices (bookings.waitlist) -----------------------
+# An offer of a freed charger is kept for the person this long (minutes).
+WAITLIST_OFFER_MINUTES = env.int("WAITLIST_OFFER_MINUTES", default=15)
+# The most flexibility a person may give their wanted window (minutes either way).
+WAITLIST_MAX_FLEX_MINUTES = env.int("WAITLIST_MAX_FLEX_MINUTES", default=120)
+# The share of the API's monthly quota that following statuses for offers and
+# reminders may spend (beside the sync's SYNC_MAX_QUOTA_SHARE).
+WAITLIST_MAX_QUOTA_SHARE = env.float("WAITLIST_MAX_QUOTA_SHARE", default=0.10)
+# Reminders this many minutes before a booking starts and before it ends (0: none).
+REMINDER_BEFORE_START_MINUTES = env.int("REMINDER_BEFORE_START_MINUTES", default=30)
+REMINDER_BEFORE_END_MINUTES = env.int("REMINDER_BEFORE_END_MINUTES", default=15)
+# After this many no-shows or expired bookings in a month, a person may book only
+# NO_SHOW_MAX_DAYS_AHEAD days ahead until the month ends (0: no limit).
+NO_SHOW_LIMIT = env.int("NO_SHOW_LIMIT", default=2)
+NO_SHOW_MAX_DAYS_AHEAD = env.int("NO_SHOW_MAX_DAYS_AHEAD", default=1)
 
 # --- Booking sync, reports and scheduled jobs ----------------------------------
 # The sync reads bookings created in the last SYNC_WINDOW_DAYS days (plus every

@@ -46,6 +46,7 @@ urlpatterns = [
     path("admin/login/", views.admin_login),
     path("admin/", admin.site.urls),
     path("bookings/", include("bookings.urls")),
+    path("waitlist/", include("bookings.waitlist.urls")),
     path("reception/", include("bookings.reception.urls")),
     path("sandbox/api/v1/client/", include("bookings.sandbox.urls")),
     path("reports/", include("reports.urls")),

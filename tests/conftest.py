@@ -13,6 +13,7 @@ from pytest_django.fixtures import Settings as SettingsFixture
 
 from portal.models import Department, Employee, Site, SiteCharger, User
 from portal.roles import Role
+from tests import tasks
 from tests.fake_api import FakePetitmonde, point_portal_at_fake
 
 pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.oidc_provider"]
@@ -36,6 +37,15 @@ def _english_unless_asked(settings: SettingsFixture) -> Iterator[None]:
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _tasks_at_once(settings: SettingsFixture) -> Iterator[None]:
+    """Tasks run as they are enqueued; timed ones on `tests.tasks.run_due()`."""
+    settings.TASKS = {"default": {"BACKEND": tasks.BACKEND}}
+    tasks.DEFERRED.clear()
+    yield
+    tasks.DEFERRED.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -54,6 +54,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.bookings.factories import make_booking
 from tests.bookings.reception.visit_factory import make_visit
+from tests.bookings.waitlist.factories import make_entry, make_offer
 
 PERSONAS = (
     "employee",
@@ -270,6 +271,59 @@ ACCESS: dict[str, Rule] = {
     ),
     # Already cancelled: the owner is told so, and no API call is made.
     "bookings:cancel_confirm": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: make_booking(get("employee").employee, status="CANCELLED"),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    # --- the waiting list: bookers for themselves, reception for its sites
+    "waitlist:list": Rule(ok=BOOKERS),
+    "waitlist:notices": Rule(ok=BOOKERS),
+    # Empty: the form is shown again with what is missing.
+    "waitlist:join": Rule(ok=BOOKERS, method="post", ok_status=400),
+    "waitlist:leave": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: make_entry(get("employee").employee, get("site")),
+        kwargs=lambda entry: {"pk": entry.pk},
+    ),
+    "waitlist:offer": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_offer(make_entry(get("employee").employee, get("site"))),
+        kwargs=lambda offer: {"pk": offer.pk},
+    ),
+    # Run out already: the owner is told so, and no API call is made.
+    "waitlist:accept": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: make_offer(
+            make_entry(get("employee").employee, get("site")), state="expired"
+        ),
+        kwargs=lambda offer: {"pk": offer.pk},
+    ),
+    "waitlist:decline": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        method="post",
+        ok_status=302,
+        owner=lambda get: make_offer(make_entry(get("employee").employee, get("site"))),
+        kwargs=lambda offer: {"pk": offer.pk},
+    ),
+    "waitlist:sites": Rule(ok=RECEPTION),
+    "waitlist:release": Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee),
+        kwargs=lambda booking: {"pk": booking.pk},
+    ),
+    "waitlist:release_confirm": Rule(
         ok={"employee"},
         not_found=BOOKERS - {"employee"},
         method="post",

@@ -30,7 +30,7 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from bookings import notify
+from bookings import notify, signals
 from bookings.models import REMOTE_FIELDS, Booking, remote_fields
 from bookings.petitmonde import RemoteBooking
 from bookings.services import same_window
@@ -122,6 +122,9 @@ def upsert_batch(
         # an existing row's with its changes.
         rows: list[dict[str, Any]] = []
         adopted: list[Booking] = []
+        # (pk, status before) of the rows whose status changed, for the
+        # status_changed signal once the batch has committed.
+        status_changes: list[tuple[int, str]] = []
         for remote in remotes:
             values = remote_fields(remote)
             site = directory.site_of_evse.get(values.get("evse_uid", ""))
@@ -157,6 +160,8 @@ def upsert_batch(
                 changes.update({k: v for k, v in payer.items() if row[k] != v})
             if row["site_id"] is None and site is not None:
                 changes["site_id"] = site
+            if "status" in changes:
+                status_changes.append((row["pk"], row["status"]))
             row.update(changes)
             counts.unattributed += row["attribution"] == Booking.Attribution.NONE
             if not changes:
@@ -173,7 +178,17 @@ def upsert_batch(
             notify.booking_made(booking)
         if rows:
             _write_rows(rows, now=now)
+        if status_changes:
+            transaction.on_commit(lambda: _tell_status_changes(status_changes))
     return counts
+
+
+def _tell_status_changes(changes: list[tuple[int, str]]) -> None:
+    before = dict(changes)
+    for booking in Booking.objects.filter(pk__in=before).select_related("site"):
+        signals.status_changed.send(
+            sender=Booking, booking=booking, before=before[booking.pk]
+        )
 
 
 def _write_rows(rows: list[dict[str, Any]], *, now: datetime) -> None:

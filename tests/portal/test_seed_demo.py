@@ -73,6 +73,7 @@ def test_runportal_prints_logins_and_points_the_client_at_its_own_sandbox() -> N
         mock.patch.dict(os.environ, env, clear=True),
         mock.patch("portal.management.commands.runportal.call_command") as run,
         mock.patch("portal.management.commands.runportal.start_jobs"),
+        mock.patch("portal.management.commands.runportal.start_worker"),
     ):
         call_command("runportal", "127.0.0.1:8123", stdout=out)
         assert os.environ["PETITMONDE_API_URL"] == (
@@ -90,12 +91,15 @@ def test_runportal_keeps_an_api_url_set_by_the_operator() -> None:
         mock.patch.dict(os.environ, {"PETITMONDE_API_URL": "https://api.example"}),
         mock.patch("portal.management.commands.runportal.call_command"),
         mock.patch("portal.management.commands.runportal.start_jobs"),
+        mock.patch("portal.management.commands.runportal.start_worker"),
     ):
         call_command("runportal", "127.0.0.1:8123", stdout=io.StringIO())
         assert os.environ["PETITMONDE_API_URL"] == "https://api.example"
 
 
-def test_runportal_runs_the_scheduled_jobs_beside_the_server_and_stops_them() -> None:
+def test_runportal_runs_the_jobs_and_the_worker_beside_the_server_and_stops_them() -> (
+    None
+):
     env = {k: v for k, v in os.environ.items() if k != "RUN_MAIN"}
     with (
         mock.patch.dict(os.environ, env, clear=True),
@@ -103,9 +107,13 @@ def test_runportal_runs_the_scheduled_jobs_beside_the_server_and_stops_them() ->
         mock.patch("subprocess.Popen") as popen,
     ):
         call_command("runportal", "127.0.0.1:8123", stdout=io.StringIO())
-    assert popen.call_args.args[0][-2:] == ["run_jobs", "--loop"]
+    started = [call.args[0][2:] for call in popen.call_args_list]
+    assert started == [
+        ["run_jobs", "--loop"],
+        ["db_worker", "--no-reload", "--interval", "1"],
+    ]
     run.assert_called_once_with("runserver", "127.0.0.1:8123")
-    popen.return_value.terminate.assert_called_once()
+    assert popen.return_value.terminate.call_count == 2
 
 
 def test_the_reloaders_child_starts_no_second_scheduler() -> None:

@@ -16,7 +16,7 @@ class Command(BaseCommand):
     help = (
         "Development server for `make run`: prints the demo logins and serves "
         "the portal (with the sandbox) on ADDRPORT, with the scheduled jobs "
-        "(`run_jobs --loop`) running beside it."
+        "(`run_jobs --loop`) and the task worker (`db_worker`) running beside it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -37,16 +37,16 @@ class Command(BaseCommand):
         # The autoreloader runs this command again in a child process
         # (RUN_MAIN=true) after every code change: print the logins and start
         # the scheduled jobs once.
-        jobs = None
+        beside: list[subprocess.Popen[bytes]] = []
         if os.environ.get("RUN_MAIN") != "true":
             print_logins(self.stdout.write)
             self.stdout.write(f"Open http://{addrport}/ in your browser.")
-            jobs = start_jobs()
+            beside = [start_jobs(), start_worker()]
         try:
             call_command("runserver", addrport)
         finally:
-            if jobs is not None:
-                stop(jobs)
+            for process in beside:
+                stop(process)
 
 
 def start_jobs() -> subprocess.Popen[bytes]:
@@ -55,8 +55,17 @@ def start_jobs() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, manage, "run_jobs", "--loop"])
 
 
+def start_worker() -> subprocess.Popen[bytes]:
+    """`db_worker` beside the server: e-mails, offers, reminders (portal.tasks)."""
+    manage = str(settings.BASE_DIR / "manage.py")
+    return subprocess.Popen(
+        [sys.executable, manage, "db_worker", "--no-reload", "--interval", "1"]
+    )
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()  # run_jobs finishes the job in progress, then exits
+    # run_jobs and db_worker finish the job or task in progress, then exit.
+    process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:

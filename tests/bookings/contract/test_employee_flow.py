@@ -117,7 +117,12 @@ def test_search_book_confirmed_cancel(
     assert re.search(r"cancellation fee of €\d+\.\d\d", response.content.decode())
     remote = sandbox.Booking.objects.get(external_id=booking.external_id)
     assert remote.status == "CANCELLED"
-    assert len(mail.outbox) == 2
+    # Booked, confirmed by the operator (the status notice), cancelled.
+    assert [m.subject.split(":")[0] for m in mail.outbox] == [
+        mail.outbox[0].subject.split(":")[0],
+        "Confirmed",
+        mail.outbox[2].subject.split(":")[0],
+    ]
 
 
 def test_a_charger_taken_meanwhile_is_a_409_and_the_others_are_shown(

@@ -38,6 +38,8 @@ def test_every_apps_jobs_are_registered_at_start_with_a_real_command() -> None:
         "sync_bookings_full": True,
         "settle_bookings": True,
         "purge_visitor_data": True,
+        # bookings/waitlist/jobs.py
+        "waitlist": True,
         # reports/jobs.py
         "monthly_reports": True,
     }
