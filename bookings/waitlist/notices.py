@@ -77,7 +77,7 @@ def offer_made(offer: Offer) -> None:
     tzinfo = offer.entry.site.tzinfo
     with in_language_of(person):
         window = format_window(offer.start, offer.end, tzinfo)
-        until = timezone.localtime(offer.expires_at, tzinfo).strftime("%H:%M")
+        until = formatting.clock(timezone.localtime(offer.expires_at, tzinfo))
         _send(
             person,
             subject=_("A charger is free for you: %(window)s") % {"window": window},
@@ -217,8 +217,8 @@ def _search_url(booking: Booking) -> str:
         {
             "site": str(booking.site_id),
             "date": start.date().isoformat(),
-            "start": start.strftime("%H:%M"),
-            "end": end.strftime("%H:%M"),
+            "start": formatting.clock(start),
+            "end": formatting.clock(end),
         }
     )
 
