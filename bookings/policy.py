@@ -382,7 +382,8 @@ def no_show_problems(
     unused = no_shows_this_month(employee, now=now)
     if unused < limit:
         return []
-    until = Month.of(now).end.astimezone(tzinfo)
+    month = formatting.month(Month.of(now).first_day)
+    # Two whole sentences, each with its own count.
     return [
         Problem(
             NO_SHOWS,
@@ -394,14 +395,11 @@ def no_show_problems(
             % {"count": unused}
             + " "
             + ngettext(
-                "Until %(until)s you can therefore book at most %(days)d day ahead.",
-                "Until %(until)s you can therefore book at most %(days)d days ahead.",
+                "Until the end of %(month)s you can book at most %(days)d day ahead.",
+                "Until the end of %(month)s you can book at most %(days)d days ahead.",
                 days,
             )
-            % {
-                "until": formatting.moment(until),
-                "days": days,
-            },
+            % {"month": month, "days": days},
         )
     ]
 

@@ -51,6 +51,26 @@ def build_email(
     return message
 
 
+def _addressed(
+    template: str,
+    context: Mapping[str, Any],
+    to: Sequence[str],
+    attachments: Sequence[Attachment],
+    language: str | None,
+) -> EmailMultiAlternatives | None:
+    """The message to the non-empty addresses of `to`; None when there are none."""
+    recipients = [address for address in to if address]
+    if not recipients:
+        return None
+    return build_email(
+        template=template,
+        context=context,
+        to=recipients,
+        attachments=attachments,
+        language=language,
+    )
+
+
 def send_email(
     *,
     template: str,
@@ -64,22 +84,15 @@ def send_email(
     Returns whether the mail server took the message, for a person who asked
     for it to be sent.
     """
-    recipients = [address for address in to if address]
-    if not recipients:
+    message = _addressed(template, context, to, attachments, language)
+    if message is None:
         return False
-    message = build_email(
-        template=template,
-        context=context,
-        to=recipients,
-        attachments=attachments,
-        language=language,
-    )
     try:
         message.send()
     except Exception:
         # Mail is a courtesy here: the booking stands whether or not the
         # server took the message, so log it for the admin and go on.
-        logger.exception("Could not send the %s e-mail to %s", template, recipients)
+        logger.exception("Could not send the %s e-mail to %s", template, message.to)
         return False
     return True
 
@@ -100,16 +113,9 @@ def send_email_on_commit(
     """
 
     def queue() -> None:
-        recipients = [address for address in to if address]
-        if not recipients:
+        message = _addressed(template, context, to, attachments, language)
+        if message is None:
             return
-        message = build_email(
-            template=template,
-            context=context,
-            to=recipients,
-            attachments=attachments,
-            language=language,
-        )
         try:
             deliver_email.enqueue(message_to_json(message))
         except Exception:
@@ -118,7 +124,7 @@ def send_email_on_commit(
                 message.send()
             except Exception:
                 logger.exception(
-                    "Could not send the %s e-mail to %s", template, recipients
+                    "Could not send the %s e-mail to %s", template, message.to
                 )
 
     transaction.on_commit(queue)

@@ -46,8 +46,8 @@ def test_after_the_limit_only_a_short_way_ahead_and_the_refusal_says_until_when(
 
     (refusal,) = [p for p in problems(employee, site, 3) if p.rule == policy.NO_SHOWS]
     assert refusal.message == (
-        "You left 2 bookings unused this month (no-show or expired). Until "
-        "April 1, 2026, midnight you can therefore book at most 1 day ahead."
+        "You left 2 bookings unused this month (no-show or expired). Until the "
+        "end of March 2026 you can book at most 1 day ahead."
     )
     # Tomorrow is still allowed.
     assert all(p.rule != policy.NO_SHOWS for p in problems(employee, site, 1))
