@@ -12,13 +12,15 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
+from portal.home import home_context
+from portal.http import AuthenticatedRequest
+
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    employee = getattr(request.user, "employee", None)
-    return render(request, "portal/home.html", {"employee": employee})
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "portal/home.html", home_context(request.user))
 
 
 @login_not_required
