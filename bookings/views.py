@@ -265,6 +265,7 @@ def _search_context(
         "form": form,
         "searched": offers is not None,
         "choices": choices,
+        "over_cap": any(not choice["fits_cap"] for choice in choices),
         "rules": policy.Rules.company().describe(),
         "site_rules": policy.sites_with_own_rules(),
         "cap": cap,

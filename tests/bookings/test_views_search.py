@@ -319,6 +319,29 @@ def test_a_result_over_the_cap_cannot_be_chosen(
     assert "Over your monthly cap" in response.content.decode()
 
 
+def test_results_over_the_cap_say_first_how_much_of_it_is_left(
+    login: Callable[[User], Client],
+    employee: User,
+    site: Site,
+    searching: Any,
+    engineering: Department,
+) -> None:
+    engineering.default_monthly_cap = Decimal("7.00")
+    engineering.save()
+
+    page = login(employee).get(NEW, search(site)).content.decode()
+
+    left = page.index("You have €7.00 left of your €7.00 cap")
+    assert left < page.index("<table")
+
+
+def test_results_within_the_cap_say_nothing_about_it(
+    login: Callable[[User], Client], employee: User, site: Site, searching: Any
+) -> None:
+    page = login(employee).get(NEW, search(site)).content.decode()
+    assert "left of your" not in page
+
+
 def test_each_result_links_to_its_review_with_the_search(
     login: Callable[[User], Client], employee: User, site: Site, searching: Any
 ) -> None:
