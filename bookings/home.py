@@ -56,10 +56,10 @@ def book_again(employee: Any, now: datetime) -> BookAgain | None:
     for booking in latest:
         assert booking.site is not None
         zone = booking.site.tzinfo
-        start = timezone.localtime(booking.reservation_start, zone)
-        end = timezone.localtime(booking.reservation_end, zone)
-        if start.date() == end.date():
-            habits[(booking.site, start.time(), end.time())] += 1
+        began = timezone.localtime(booking.reservation_start, zone)
+        ended = timezone.localtime(booking.reservation_end, zone)
+        if began.date() == ended.date():
+            habits[(booking.site, began.time(), ended.time())] += 1
     if not habits:
         return None
     (site, start, end), _count = habits.most_common(1)[0]
