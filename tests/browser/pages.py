@@ -125,3 +125,30 @@ def too_wide(page: Page, width: int) -> list[Problem]:
         ".slice(0, 3).map(e => e.tagName.toLowerCase() + '.' + e.className)"
     )
     return [Problem(page.url, width, f"{scroll_width} px wide ({wide})")]
+
+
+def structure_problems(page: Page, width: int) -> list[Problem]:
+    """Headings that skip a level, tables without a caption or header cells."""
+    found = page.evaluate(
+        """() => {
+          const problems = [];
+          const headings = [...document.querySelectorAll('h1, h2, h3, h4, h5, h6')]
+            .filter(h => h.getClientRects().length);
+          let level = 0;
+          for (const h of headings) {
+            const next = Number(h.tagName[1]);
+            if (level === 0 && next !== 1) problems.push('first heading is ' + h.tagName);
+            if (next > level + 1 && level > 0)
+              problems.push(h.tagName + ' "' + h.textContent.trim() + '" after h' + level);
+            level = next;
+          }
+          for (const table of document.querySelectorAll('main table')) {
+            if (!table.caption || !table.caption.textContent.trim())
+              problems.push('a table without a caption');
+            if (!table.querySelector('th'))
+              problems.push('a table without header cells');
+          }
+          return problems;
+        }"""
+    )
+    return [Problem(page.url, width, what) for what in found]

@@ -1,5 +1,6 @@
-"""Every page, as every role, on a phone and on a laptop: it fits and axe finds
-no serious or critical WCAG 2.2 A/AA violation.
+"""Every page, as every role, on a phone and on a laptop: it fits, axe finds
+no serious or critical WCAG 2.2 A/AA violation, headings do not skip a level
+and every table has a caption and header cells.
 
 One test walks all roles in one browser tab, so the demo is seeded and synced
 once: the walk (tests/browser/pages.py) follows the links from each person's
@@ -21,7 +22,14 @@ from bookings.statuses import BookingStatus
 from portal import demo
 from portal.models import Site, User
 from tests.bookings.reception.visit_factory import make_visit
-from tests.browser.pages import Problem, axe_problems, log_in, too_wide, walk
+from tests.browser.pages import (
+    Problem,
+    axe_problems,
+    log_in,
+    structure_problems,
+    too_wide,
+    walk,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -90,6 +98,7 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_problem(
             problems += axe_problems(page, PHONE)
             page.set_viewport_size({"width": LAPTOP, "height": 800})
             problems += axe_problems(page, LAPTOP)
+            problems += structure_problems(page, LAPTOP)
 
     assert visited > 5 * len(ROLES)  # the walk found the pages
     assert not problems, "\n".join(str(p) for p in problems)
