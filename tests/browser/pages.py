@@ -137,9 +137,10 @@ def structure_problems(page: Page, width: int) -> list[Problem]:
           let level = 0;
           for (const h of headings) {
             const next = Number(h.tagName[1]);
-            if (level === 0 && next !== 1) problems.push('first heading is ' + h.tagName);
+            const name = h.tagName + ' "' + h.textContent.trim() + '"';
+            if (level === 0 && next !== 1) problems.push('first heading ' + name);
             if (next > level + 1 && level > 0)
-              problems.push(h.tagName + ' "' + h.textContent.trim() + '" after h' + level);
+              problems.push(name + ' after h' + level);
             level = next;
           }
           for (const table of document.querySelectorAll('main table')) {
