@@ -153,3 +153,34 @@ def structure_problems(page: Page, width: int) -> list[Problem]:
         }"""
     )
     return [Problem(page.url, width, what) for what in found]
+
+
+# Links and buttons that stand alone are 44 by 44 CSS px at least (WCAG 2.5.5);
+# a link inside a sentence is as tall as its line, which WCAG allows.
+SMALL_TARGETS = """() => {
+  const small = [];
+  const targets = document.querySelectorAll(
+    'a[href], button, summary, select, textarea, input:not([type=hidden])');
+  for (const el of targets) {
+    if (!el.getClientRects().length) continue;
+    if (el.closest('.visually-hidden, .skip-link')) continue;
+    if (el.type === 'radio' || el.type === 'checkbox') continue;  // the label counts
+    const parent = el.parentElement;
+    const own = el.textContent.trim().length;
+    const around = parent ? parent.textContent.trim().length : own;
+    const inline = getComputedStyle(el).display === 'inline';
+    if (el.tagName === 'A' && around > own + 1 && inline) continue;  // in a sentence
+    const box = el.getBoundingClientRect();
+    if (box.width < 43.5 || box.height < 43.5)
+      small.push(el.tagName.toLowerCase() + ' "' + (el.textContent.trim() || el.name)
+        + '" ' + Math.round(box.width) + '×' + Math.round(box.height));
+  }
+  return small.slice(0, 5);
+}"""
+
+
+def small_targets(page: Page, width: int) -> list[Problem]:
+    return [
+        Problem(page.url, width, f"touch target too small: {what}")
+        for what in page.evaluate(SMALL_TARGETS)
+    ]

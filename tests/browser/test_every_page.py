@@ -1,6 +1,7 @@
 """Every page, as every role, on a phone and on a laptop: it fits, axe finds
-no serious or critical WCAG 2.2 A/AA violation, headings do not skip a level
-and every table has a caption and header cells.
+no serious or critical WCAG 2.2 A/AA violation, links and buttons that stand
+alone are 44 by 44 px on the phone, headings do not skip a level and every
+table has a caption and header cells.
 
 One test walks all roles in one browser tab, so the demo is seeded and synced
 once: the walk (tests/browser/pages.py) follows the links from each person's
@@ -26,6 +27,7 @@ from tests.browser.pages import (
     Problem,
     axe_problems,
     log_in,
+    small_targets,
     structure_problems,
     too_wide,
     walk,
@@ -101,6 +103,7 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_problem(
             page.set_viewport_size({"width": PHONE, "height": 800})
             problems += too_wide(page, PHONE)
             problems += axe_problems(page, PHONE)
+            problems += small_targets(page, PHONE)
             page.set_viewport_size({"width": LAPTOP, "height": 800})
             problems += axe_problems(page, LAPTOP)
             problems += structure_problems(page, LAPTOP)
