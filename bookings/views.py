@@ -55,6 +55,7 @@ from bookings.services import (
     resolve_submitting,
 )
 from bookings.statuses import BookingStatus
+from portal.home import admin_contact
 from portal.models import Employee, Site, SiteCharger
 from portal.roles import BOOK_CHARGING
 
@@ -224,7 +225,10 @@ def booking_new(request: HttpRequest) -> HttpResponse:
         # Told before they search: nothing they pick could be booked.
         status = 403 if blocked[0].rule == policy.INACTIVE else 200
         return render(
-            request, "bookings/cannot_book.html", {"problems": blocked}, status=status
+            request,
+            "bookings/cannot_book.html",
+            {"problems": blocked, "admin_contact": admin_contact()},
+            status=status,
         )
     form = SearchForm(request.GET or None, employee=employee)
     offers = None

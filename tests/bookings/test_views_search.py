@@ -87,6 +87,18 @@ def test_without_a_customer_or_token_id_the_person_is_told_before_searching(
     assert len(api_mock.calls) == 0
 
 
+def test_without_a_customer_id_the_page_says_whom_to_ask(
+    login: Callable[[User], Client], employee: User, settings: Any
+) -> None:
+    settings.PORTAL_ADMIN_NAME = "Petra Admin"
+    settings.PORTAL_ADMIN_EMAIL = "petra@example.com"
+    Employee.objects.filter(user=employee).update(customer_id="", token_id="")
+
+    page = login(employee).get(NEW).content.decode()
+
+    assert 'Ask: Petra Admin, <a href="mailto:petra@example.com">' in page
+
+
 def test_an_inactive_employee_is_refused_clearly(
     login: Callable[[User], Client], employee: User
 ) -> None:
