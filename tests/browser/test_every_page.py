@@ -1,7 +1,7 @@
-"""Every page, as every role, on a phone and on a laptop: it fits, axe finds
-no serious or critical WCAG 2.2 A/AA violation, links and buttons that stand
-alone are 44 by 44 px on the phone, headings do not skip a level and every
-table has a caption and header cells.
+"""Every page, as every role, on a phone and on a laptop: it fits (also the
+laptop at 200 % zoom), axe finds no serious or critical WCAG 2.2 A/AA
+violation, links and buttons that stand alone are 44 by 44 px on the phone,
+headings do not skip a level and every table has a caption and header cells.
 
 One test walks all roles in one browser tab, so the demo is seeded and synced
 once: the walk (tests/browser/pages.py) follows the links from each person's
@@ -37,6 +37,8 @@ pytestmark = pytest.mark.browser
 
 PHONE = 360
 LAPTOP = 1280
+# The laptop at 200 % zoom: text must reflow there too (WCAG 1.4.4, 1.4.10).
+ZOOMED = LAPTOP // 2
 # One person per kind of home page: the other managers and employees see the
 # same pages with other figures. Then the two who use the portal most once
 # more in German, whose longer words are the first to break a narrow layout.
@@ -104,6 +106,8 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_problem(
             problems += too_wide(page, PHONE)
             problems += axe_problems(page, PHONE)
             problems += small_targets(page, PHONE)
+            page.set_viewport_size({"width": ZOOMED, "height": 800})
+            problems += too_wide(page, ZOOMED)
             page.set_viewport_size({"width": LAPTOP, "height": 800})
             problems += axe_problems(page, LAPTOP)
             problems += structure_problems(page, LAPTOP)
