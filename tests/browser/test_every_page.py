@@ -114,3 +114,13 @@ def test_every_page_fits_a_phone_and_has_no_serious_accessibility_problem(
 
     assert visited > 5 * len(ROLES)  # the walk found the pages
     assert not problems, "\n".join(str(p) for p in problems)
+
+
+@pytest.mark.parametrize("width", [PHONE, LAPTOP])
+def test_the_login_field_shows_a_whole_e_mail_address(page: Page, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/login/")
+    field = page.get_by_label("E-mail address")
+    field.fill("friederike.mustermann@example.com")
+
+    assert field.evaluate("input => input.scrollWidth <= input.clientWidth")
