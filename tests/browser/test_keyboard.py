@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from portal import demo
@@ -138,3 +138,26 @@ def test_receptionist_books_a_visitor_with_the_keyboard(
 
     expect(page.get_by_role("heading", name="Jane Visitor")).to_be_visible()
     expect(page.get_by_role("button", name="Print")).to_be_visible()
+
+
+def test_the_folded_menu_works_without_javascript(
+    browser: Browser, live_server: LiveServer, portal_on_sandbox: None
+) -> None:
+    context = browser.new_context(
+        base_url=live_server.url,
+        java_script_enabled=False,
+        viewport={"width": 360, "height": 740},
+    )
+    try:
+        page = context.new_page()
+        log_in(page, LOGINS["Employee (engineering)"])
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav).to_be_hidden()
+
+        press_on(page, page.locator("summary", has_text="Menu"))
+        expect(nav).to_be_visible()
+        press_on(page, nav.get_by_role("link", name="My bookings"))
+
+        expect(page.get_by_role("heading", name="My bookings")).to_be_visible()
+    finally:
+        context.close()
