@@ -466,6 +466,22 @@ def test_a_cancelled_window_shows_no_token(
     assert "cancelled" in html
 
 
+def test_a_cancelled_pass_has_nothing_to_print(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, status=BookingStatus.CANCELLED)
+    html = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    assert "data-print" not in html
+    assert "Labels for the label printer" not in html
+
+
+def test_a_booked_pass_can_be_printed(desk: Client, site: Site, employee: User) -> None:
+    visit = make_visit(site=site, host=employee)
+    html = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    assert "data-print" in html
+    assert "Labels for the label printer" in html
+
+
 def test_the_pass_is_emailed_with_its_qr_codes(
     desk: Client, site: Site, employee: User
 ) -> None:
