@@ -292,6 +292,16 @@ def test_chargers_are_offered_with_the_visitor_bays_first(
     assert 'name="visitor_name" value="Jane Visitor"' in html  # carried, tidied
 
 
+def test_the_visitor_chargers_show_their_connector_like_the_employees(
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
+) -> None:
+    response = desk.post(NEW, {**visit_data(site, employee), "action": "search"})
+
+    html = response.content.decode()
+    assert '<th scope="col">Connector</th>' in html
+    assert 'data-label="Connector">Type 2 (AC)</td>' in html
+
+
 def test_a_search_failure_is_explained_on_the_form(
     desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
