@@ -9,3 +9,8 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         # The waiting list hears of status changes and new chargers.
         from bookings.waitlist import receivers  # noqa: F401
+        from bookings.home import charging_card, visitors_card
+        from portal import home
+
+        home.register(charging_card)
+        home.register(visitors_card)

@@ -56,6 +56,7 @@ from bookings.services import (
 )
 from bookings.statuses import BookingStatus
 from portal import formatting
+from portal.home import admin_contact
 from portal.models import Employee, Site, SiteCharger
 from portal.roles import BOOK_CHARGING
 
@@ -225,7 +226,10 @@ def booking_new(request: HttpRequest) -> HttpResponse:
         # Told before they search: nothing they pick could be booked.
         status = 403 if blocked[0].rule == policy.INACTIVE else 200
         return render(
-            request, "bookings/cannot_book.html", {"problems": blocked}, status=status
+            request,
+            "bookings/cannot_book.html",
+            {"problems": blocked, "admin_contact": admin_contact()},
+            status=status,
         )
     form = SearchForm(request.GET or None, employee=employee)
     offers = None
@@ -274,6 +278,7 @@ def _search_context(
         "join_form": join_form(employee, form) if offers == [] else None,
         "searched": offers is not None,
         "choices": choices,
+        "over_cap": any(not choice["fits_cap"] for choice in choices),
         "rules": policy.Rules.company().describe(),
         "site_rules": policy.sites_with_own_rules(),
         "cap": cap,

@@ -77,6 +77,11 @@ class PortalPasswordResetForm(PasswordResetForm):
     their first one. Inactive accounts still get nothing.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The same words as on the login page.
+        self.fields["email"].label = _("E-mail address")
+
     def get_users(self, email: str) -> Iterator[User]:
         yield from User.objects.filter(email__iexact=email.strip(), is_active=True)
 

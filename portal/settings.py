@@ -218,6 +218,10 @@ MAILERS = {"default": {"BACKEND": _email["EMAIL_BACKEND"], "OPTIONS": _email_opt
 # Where people reach the portal: links in e-mails sent by jobs and commands.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="ev-portal@example.com")
+# Whom a person asks when their account is not set up (no Petitmonde customer
+# id yet): shown on the home page by name and e-mail address.
+PORTAL_ADMIN_NAME = env.str("PORTAL_ADMIN_NAME", default="")
+PORTAL_ADMIN_EMAIL = env.str("PORTAL_ADMIN_EMAIL", default="")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Security headers. With DEBUG off the HTTPS settings default to on, so that

@@ -15,13 +15,15 @@ from django.views.i18n import set_language
 
 from portal.i18n import spoken
 
+from portal.home import home_context
+from portal.http import AuthenticatedRequest
+
 logger = logging.getLogger(__name__)
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    employee = getattr(request.user, "employee", None)
-    return render(request, "portal/home.html", {"employee": employee})
+def home(request: AuthenticatedRequest) -> HttpResponse:
+    return render(request, "portal/home.html", home_context(request.user))
 
 
 @login_not_required

@@ -95,7 +95,10 @@ class VisitForm(forms.ModelForm[Visit]):
             "arrival": LocalDateTimeInput(),
             "departure": LocalDateTimeInput(),
         }
-        labels = {"host": _("Choose the host")}
+        labels = {
+            "host": _("Choose the host"),
+            "visitor_email": _("Visitor's e-mail address"),
+        }
         help_texts = {
             "visitor_email": _("Optional: to e-mail the pass to the visitor."),
             "licence_plate": _("Optional."),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bookings.chargers import ChargerOffer
+from bookings.forms import CancelForm
 from bookings.models import Booking, Visit
 from bookings.petitmonde import PetitmondeError
 from bookings.reception.forms import PlanForm, VisitForm, initial_visit
@@ -273,14 +274,20 @@ def visit_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(
         Visit.objects.visible_to(request.user).select_related("site"), pk=pk
     )
-    if request.method == "GET":
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
         open_bookings = visit.bookings.made_here().filter(status__in=CANCELLABLE)
         return render(
             request,
             "reception/cancel.html",
-            {"visit": visit, "bookings": open_bookings.order_by("reservation_start")},
+            {
+                "visit": visit,
+                "bookings": open_bookings.order_by("reservation_start"),
+                "form": form,
+            },
         )
-    result = cancel_visit(visit=visit, by=request.user)
+    reason = form.cleaned_data["reason"]
+    result = cancel_visit(visit=visit, by=request.user, reason=reason)
     _report_cancel(request, result.cancelled, result.failures)
     return redirect("reception:pass", pk=visit.pk)
 
@@ -292,7 +299,8 @@ def booking_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     booking = get_object_or_404(
         Booking.objects.for_reception(request.user).select_related("visit__site"), pk=pk
     )
-    if request.method == "GET":
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if not form.is_valid():
         return render(
             request,
             "reception/cancel.html",
@@ -300,9 +308,11 @@ def booking_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
                 "visit": booking.visit,
                 "bookings": [booking] if booking.is_cancellable else [],
                 "one": booking,
+                "form": form,
             },
         )
-    result = cancel_window(booking=booking, by=request.user)
+    reason = form.cleaned_data["reason"]
+    result = cancel_window(booking=booking, by=request.user, reason=reason)
     _report_cancel(request, result.cancelled, result.failures)
     return redirect("reception:day")
 

@@ -475,7 +475,11 @@ class Cancelled:
 
 
 def cancel_visit(
-    *, visit: Visit, by: User, client: PetitmondeClient | None = None
+    *,
+    visit: Visit,
+    by: User,
+    reason: str = "",
+    client: PetitmondeClient | None = None,
 ) -> Cancelled:
     """Call the whole visit's charging off: cancel every window still open.
 
@@ -485,27 +489,32 @@ def cancel_visit(
     """
     if not visit.is_called_off:
         visit.cancelled_at = timezone.now()
-        visit.cancellation_reason = _("Called off by reception")
+        visit.cancellation_reason = reason or _("Called off by reception")
         visit.save(update_fields=["cancelled_at", "cancellation_reason"])
     open_bookings = (
         visit.bookings.made_here()
         .filter(status__in=CANCELLABLE)
         .order_by("reservation_start")
     )
-    return _cancel(list(open_bookings), by=by, client=client, owed=True)
+    return _cancel(list(open_bookings), by=by, reason=reason, client=client, owed=True)
 
 
 def cancel_window(
-    *, booking: Booking, by: User, client: PetitmondeClient | None = None
+    *,
+    booking: Booking,
+    by: User,
+    reason: str = "",
+    client: PetitmondeClient | None = None,
 ) -> Cancelled:
     """Cancel one window of a visit (the visitor comes on fewer days)."""
-    return _cancel([booking], by=by, client=client, owed=False)
+    return _cancel([booking], by=by, reason=reason, client=client, owed=False)
 
 
 def _cancel(
     bookings: list[Booking],
     *,
     by: User,
+    reason: str,
     client: PetitmondeClient | None,
     owed: bool,
 ) -> Cancelled:
@@ -517,7 +526,12 @@ def _cancel(
             (booking.reservation_start, booking.reservation_end), booking.tzinfo
         )
         try:
-            send_cancel(booking, by=by, reason="Cancelled by reception", client=client)
+            send_cancel(
+                booking,
+                by=by,
+                reason=reason or "Cancelled by reception",
+                client=client,
+            )
         except BookingFailed as failure:
             if owed and booking.is_cancellable:
                 _owe_cancel(booking, failure.detail)

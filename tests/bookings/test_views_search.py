@@ -87,6 +87,18 @@ def test_without_a_customer_or_token_id_the_person_is_told_before_searching(
     assert len(api_mock.calls) == 0
 
 
+def test_without_a_customer_id_the_page_says_whom_to_ask(
+    login: Callable[[User], Client], employee: User, settings: Any
+) -> None:
+    settings.PORTAL_ADMIN_NAME = "Petra Admin"
+    settings.PORTAL_ADMIN_EMAIL = "petra@example.com"
+    Employee.objects.filter(user=employee).update(customer_id="", token_id="")
+
+    page = login(employee).get(NEW).content.decode()
+
+    assert 'Ask: Petra Admin, <a href="mailto:petra@example.com">' in page
+
+
 def test_an_inactive_employee_is_refused_clearly(
     login: Callable[[User], Client], employee: User
 ) -> None:
@@ -317,6 +329,29 @@ def test_a_result_over_the_cap_cannot_be_chosen(
     fits = {c["offer"].evse_uid: c["fits_cap"] for c in response.context["choices"]}
     assert fits["DE*ENB*E700101*1"] is False  # €8.50 > €7.00
     assert "Over your monthly cap" in response.content.decode()
+
+
+def test_results_over_the_cap_say_first_how_much_of_it_is_left(
+    login: Callable[[User], Client],
+    employee: User,
+    site: Site,
+    searching: Any,
+    engineering: Department,
+) -> None:
+    engineering.default_monthly_cap = Decimal("7.00")
+    engineering.save()
+
+    page = login(employee).get(NEW, search(site)).content.decode()
+
+    left = page.index("You have €7.00 left of your €7.00 cap")
+    assert left < page.index("<table")
+
+
+def test_results_within_the_cap_say_nothing_about_it(
+    login: Callable[[User], Client], employee: User, site: Site, searching: Any
+) -> None:
+    page = login(employee).get(NEW, search(site)).content.decode()
+    assert "left of your" not in page
 
 
 def test_each_result_links_to_its_review_with_the_search(

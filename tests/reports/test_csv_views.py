@@ -85,8 +85,10 @@ def test_departments_csv_for_finance_includes_unattributed(
     rows = read(response)
     names = [r[0] for r in rows[1:]]
     assert names == ["Engineering", "Sales", "Unattributed"]
-    assert rows[1][9] == "12.35"  # Engineering's spend
-    assert rows[3][9] == "3.00"
+    spend = rows[0].index("Spend (EUR)")
+    assert spend == 2  # right after the names: spend, budget, left come first
+    assert rows[1][spend] == "12.35"  # Engineering's spend
+    assert rows[3][spend] == "3.00"
 
 
 def test_summary_csv_lists_completed_bookings(

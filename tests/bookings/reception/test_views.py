@@ -76,7 +76,7 @@ def test_day_lists_todays_and_coming_visitors_by_day(
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count("<td>Jane Visitor") == 2
+    assert html.count('data-label="Visitor">Jane Visitor') == 2
     assert "Tomorrow" in html
     assert "Past Person" not in html
     assert 'data-symbol="✓"' in html and "confirmed" in html  # word and symbol
@@ -292,6 +292,16 @@ def test_chargers_are_offered_with_the_visitor_bays_first(
     assert 'name="visitor_name" value="Jane Visitor"' in html  # carried, tidied
 
 
+def test_the_visitor_chargers_show_their_connector_like_the_employees(
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
+) -> None:
+    response = desk.post(NEW, {**visit_data(site, employee), "action": "search"})
+
+    html = response.content.decode()
+    assert '<th scope="col">Connector</th>' in html
+    assert 'data-label="Connector">Type 2 (AC)</td>' in html
+
+
 def test_a_search_failure_is_explained_on_the_form(
     desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
 ) -> None:
@@ -466,6 +476,22 @@ def test_a_cancelled_window_shows_no_token(
     assert "cancelled" in html
 
 
+def test_a_cancelled_pass_has_nothing_to_print(
+    desk: Client, site: Site, employee: User
+) -> None:
+    visit = make_visit(site=site, host=employee, status=BookingStatus.CANCELLED)
+    html = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    assert "data-print" not in html
+    assert "Labels for the label printer" not in html
+
+
+def test_a_booked_pass_can_be_printed(desk: Client, site: Site, employee: User) -> None:
+    visit = make_visit(site=site, host=employee)
+    html = desk.get(reverse("reception:pass", args=[visit.pk])).content.decode()
+    assert "data-print" in html
+    assert "Labels for the label printer" in html
+
+
 def test_the_pass_is_emailed_with_its_qr_codes(
     desk: Client, site: Site, employee: User
 ) -> None:
@@ -571,6 +597,53 @@ def test_calling_off_a_visit_cancels_every_window(
     assert len(fake_api.cancelled) == 2
     visit.refresh_from_db()
     assert visit.is_called_off
+
+
+def test_reception_cancel_asks_for_an_optional_reason_and_sends_it(
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    booking = visit.bookings.get()
+    fake_api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+    url = reverse("reception:cancel_booking", args=[booking.pk])
+
+    assert "Why are you cancelling? (optional)" in desk.get(url).content.decode()
+    desk.post(url, {"reason": "The visitor comes by train"})
+
+    [sent] = fake_api.calls("cancel")
+    assert sent.body == {"reason": "The visitor comes by train"}
+
+
+def test_calling_off_a_visit_keeps_the_reason_given(
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    booking = visit.bookings.get()
+    fake_api.bookings[booking.api_id] = {"id": booking.api_id, "status": "CONFIRMED"}
+
+    desk.post(
+        reverse("reception:cancel_visit", args=[visit.pk]), {"reason": "Meeting moved"}
+    )
+
+    visit.refresh_from_db()
+    assert visit.cancellation_reason == "Meeting moved"
+    assert fake_api.calls("cancel")[0].body == {"reason": "Meeting moved"}
+
+
+def test_a_too_long_reason_cancels_nothing_and_says_why(
+    desk: Client, site: Site, employee: User, fake_api: FakePetitmonde
+) -> None:
+    visit = make_visit(site=site, host=employee)
+    booking = visit.bookings.get()
+    url = reverse("reception:cancel_booking", args=[booking.pk])
+
+    response = desk.post(url, {"reason": "x" * 301})
+
+    assert response.status_code == 200
+    assert 'aria-describedby="id_reason_helptext id_reason_error"' in (
+        response.content.decode()
+    )
+    assert fake_api.cancelled == []
 
 
 def test_a_failed_cancel_says_why(
