@@ -7,9 +7,10 @@ class BookingsConfig(AppConfig):
     verbose_name = _("Bookings")
 
     def ready(self) -> None:
-        # The waiting list hears of status changes and new chargers.
-        from bookings.waitlist import receivers  # noqa: F401
+        # The home page's cards; the waiting list hears of status changes
+        # and new chargers.
         from bookings.home import charging_card, visitors_card
+        from bookings.waitlist import receivers  # noqa: F401
         from portal import home
 
         home.register(charging_card)

@@ -13,10 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.i18n import set_language
 
-from portal.i18n import spoken
-
 from portal.home import home_context
 from portal.http import AuthenticatedRequest
+from portal.i18n import spoken
 
 logger = logging.getLogger(__name__)
 
