@@ -262,6 +262,9 @@ LOGGING = {
     "loggers": {
         # requests/urllib3 log full URLs at DEBUG; keep them quiet.
         "urllib3": {"level": "WARNING"},
+        # A line for every task started and finished; failures still show.
+        "django.tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": "WARNING"},
     },
 }
 
