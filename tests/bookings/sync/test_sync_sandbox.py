@@ -56,11 +56,34 @@ def test_the_demo_history_comes_in_whole_and_a_second_run_changes_nothing(
     waiting = set(Booking.objects.unattributed().values_list("external_id", flat=True))
     assert any(ref.startswith("fleet-") for ref in waiting)
     assert any(ref.startswith("visitor-reception-") for ref in waiting)
-    assert re.search(r"fetched \d+, created \d+, updated 0, unchanged 0", output)
+    # The demo's upcoming bookings the portal made itself are adopted (updated).
+    assert re.search(r"fetched \d+, created \d+, updated \d+, unchanged 0", output)
     assert "monthly quota left" in output
 
     again = sync()
     assert f"created 0, updated 0, unchanged {remote.count()}" in again
+
+
+def test_the_demo_peoples_upcoming_bookings_are_the_portals_to_cancel(
+    demo: None,
+) -> None:
+    """The demo's story: its people booked their coming charging in the
+    portal. The first sync adopts those bookings with the API's id, so a demo
+    employee can cancel them; nothing else on the account becomes ours."""
+    sync()
+    upcoming = SandboxBooking.objects.filter(
+        reservation_start__gt=Clock.now(),
+        status__in=["REQUESTED", "PENDING", "CONFIRMED"],
+    )
+    mine = upcoming.filter(external_id__regex=r"^[a-z0-9]+-emp\d{3}-\d{8}")
+    assert mine.exists()
+    for remote in mine:
+        booking = Booking.objects.get(api_id=str(remote.id))
+        assert booking.made_here and booking.is_cancellable, remote.external_id
+        assert booking.employee is not None
+    others = upcoming.exclude(pk__in=mine.values("pk"))
+    for remote in others:
+        assert not Booking.objects.get(api_id=str(remote.id)).made_here
 
 
 def test_a_month_of_the_summary_equals_the_sandboxs_own_sum(demo: None) -> None:
