@@ -66,8 +66,10 @@ def claim_demo_bookings() -> int:
     ).select_related("location", "evse")
     for remote in upcoming:
         reference = external_ids.parse(remote.external_id)
-        person = reference and people.get((reference.department, reference.employee_id))
-        if person is None or remote.external_id in known:
+        if reference is None or remote.external_id in known:
+            continue
+        person = people.get((reference.department, reference.employee_id))
+        if person is None:
             continue
         PortalBooking.objects.create(
             external_id=remote.external_id,
