@@ -11,7 +11,9 @@ class BookingsConfig(AppConfig):
         # and new chargers.
         from bookings.home import charging_card, visitors_card
         from bookings.waitlist import receivers  # noqa: F401
+        from bookings.waitlist.home import offers_card
         from portal import home
 
+        home.register(offers_card)
         home.register(charging_card)
         home.register(visitors_card)
