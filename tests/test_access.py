@@ -128,6 +128,18 @@ REPORT_READERS = frozenset({"manager", "finance", "admin_user"})
 ALL_REPORTS = frozenset({"finance", "admin_user"})
 
 
+def own_booking(status: str = "CONFIRMED", **rule: Any) -> Rule:
+    """A page of one of the employee's bookings: theirs to open (others who
+    book get 404, the rest 403); `status` is the booking's."""
+    return Rule(
+        ok={"employee"},
+        not_found=BOOKERS - {"employee"},
+        owner=lambda get: make_booking(get("employee").employee, status=status),
+        kwargs=lambda booking: {"pk": booking.pk},
+        **rule,
+    )
+
+
 def unattributed_booking(get: Get) -> Any:
     """A booking found on the account that nobody could be charged for."""
     booking = make_booking(
@@ -251,32 +263,12 @@ ACCESS: dict[str, Rule] = {
     # Without a charger picked, both send the person back to the search.
     "bookings:review": Rule(ok=BOOKERS, ok_status=302),
     "bookings:create": Rule(ok=BOOKERS, method="post", ok_status=302),
-    "bookings:detail": Rule(
-        ok={"employee"},
-        not_found=BOOKERS - {"employee"},
-        owner=lambda get: make_booking(get("employee").employee),
-        kwargs=lambda booking: {"pk": booking.pk},
-    ),
-    "bookings:ics": Rule(
-        ok={"employee"},
-        not_found=BOOKERS - {"employee"},
-        owner=lambda get: make_booking(get("employee").employee),
-        kwargs=lambda booking: {"pk": booking.pk},
-    ),
-    "bookings:cancel": Rule(
-        ok={"employee"},
-        not_found=BOOKERS - {"employee"},
-        owner=lambda get: make_booking(get("employee").employee),
-        kwargs=lambda booking: {"pk": booking.pk},
-    ),
+    "bookings:detail": own_booking(),
+    "bookings:ics": own_booking(),
+    "bookings:cancel": own_booking(),
     # Already cancelled: the owner is told so, and no API call is made.
-    "bookings:cancel_confirm": Rule(
-        ok={"employee"},
-        not_found=BOOKERS - {"employee"},
-        method="post",
-        ok_status=302,
-        owner=lambda get: make_booking(get("employee").employee, status="CANCELLED"),
-        kwargs=lambda booking: {"pk": booking.pk},
+    "bookings:cancel_confirm": own_booking(
+        method="post", ok_status=302, status="CANCELLED"
     ),
     # --- the waiting list: bookers for themselves, reception for its sites
     "waitlist:list": Rule(ok=BOOKERS),
@@ -317,19 +309,9 @@ ACCESS: dict[str, Rule] = {
         kwargs=lambda offer: {"pk": offer.pk},
     ),
     "waitlist:sites": Rule(ok=RECEPTION),
-    "waitlist:release": Rule(
-        ok={"employee"},
-        not_found=BOOKERS - {"employee"},
-        owner=lambda get: make_booking(get("employee").employee),
-        kwargs=lambda booking: {"pk": booking.pk},
-    ),
-    "waitlist:release_confirm": Rule(
-        ok={"employee"},
-        not_found=BOOKERS - {"employee"},
-        method="post",
-        ok_status=302,
-        owner=lambda get: make_booking(get("employee").employee, status="CANCELLED"),
-        kwargs=lambda booking: {"pk": booking.pk},
+    "waitlist:release": own_booking(),
+    "waitlist:release_confirm": own_booking(
+        method="post", ok_status=302, status="CANCELLED"
     ),
 }
 
