@@ -21,6 +21,7 @@ from django.db import connection
 from pytest_django.live_server_helper import LiveServer
 
 from bookings.models import Booking, SyncRun
+from bookings.sandbox.receivers import claim_demo_bookings
 from bookings.statuses import TERMINAL
 from portal.scheduler.models import Lease
 
@@ -87,7 +88,10 @@ def test_a_sync_killed_mid_run_is_completed_by_the_next(
     assert Booking.objects.count() > written
     after_kill = outcome()
 
+    # The same from the start, uninterrupted: the demo's own upcoming
+    # bookings, then one whole run.
     Booking.objects.all().delete()
     SyncRun.objects.all().delete()
+    claim_demo_bookings()
     call_command("sync_bookings", stdout=io.StringIO())
     assert outcome() == after_kill
