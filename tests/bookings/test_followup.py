@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import responses
@@ -21,6 +22,14 @@ from portal.models import Site, User
 from tests.bookings.factories import make_booking, remote_of
 from tests.bookings.reception.visit_factory import make_visit
 from tests.fake_api import FakePetitmonde
+
+
+def tomorrow_morning() -> datetime:
+    """08:00 tomorrow at the site: a booking three hours later is on the same
+    day whatever the clock says (late in the evening it would not be)."""
+    day = timezone.localdate() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 8, tzinfo=ZoneInfo("Europe/Berlin"))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +178,7 @@ def test_a_late_booking_when_the_person_booked_again_is_cancelled_at_once(
     employee: User,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    start = tomorrow_morning()
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))  # the retry
     fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
@@ -207,7 +216,7 @@ def test_a_late_booking_overlapping_another_is_cancelled_even_if_more_are_allowe
 def test_a_late_booking_that_cannot_be_cancelled_yet_is_owed_and_cancelled_later(
     api: PetitmondeClient, fake_api: FakePetitmonde, employee: User
 ) -> None:
-    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    start = tomorrow_morning()
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))
     fake_api.load([remote_of(booking, id="made-late", status="PENDING")])
@@ -257,7 +266,7 @@ def test_a_late_booking_of_a_visit_is_cancelled_at_once(
 def test_a_late_booking_already_ended_is_recorded_as_it_is(
     api: PetitmondeClient, api_mock: responses.RequestsMock, employee: User
 ) -> None:
-    start = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    start = tomorrow_morning()
     booking = given_up(employee, start=start)
     make_booking(employee.employee, start=start + timedelta(hours=3))
     rejected = late(booking, status="CANCELLED", cancellation_reason="Rejected by CPO")

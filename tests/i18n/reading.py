@@ -31,7 +31,8 @@ GERMAN_WORDS = re.compile(
 )
 US_DATES = re.compile(
     r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"
-    r"|\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\. \d"
+    # "Dec. 3" (Django's American style), not German "1. Jan. 2029".
+    r"|\b(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\. \d{1,2}\b"
     r"|\b(January|February|March|April|May|June|July|August|September|"
     r"October|November|December) \d{1,2}, \d{4}"
     r"|\d (a\.m\.|p\.m\.)"

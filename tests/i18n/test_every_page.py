@@ -62,4 +62,7 @@ def test_the_check_finds_english_in_a_german_page() -> None:
     assert wrong_language(page_text(english_left), "de")
     assert wrong_language(page_text(german + '<img alt="Print the pass">'), "de")
     assert wrong_language(page_text(german + "<p>am 12/01/2026</p>"), "de")
+    assert wrong_language(page_text("<p>Tue Dec. 3, 2026</p>"), "en")
+    # German abbreviations with a dot are no American dates.
+    assert wrong_language(page_text(german + "<p>Mo., 1. Jan. 2029</p>"), "de") == []
     assert wrong_language(page_text("<p>Your bookings und mehr</p>"), "en")
