@@ -46,9 +46,9 @@ def validate_department_code(value: str) -> None:
 
 def validate_language(value: str) -> None:
     """Empty (not chosen) or one of the languages the portal speaks."""
-    from django.conf import settings
+    from portal.i18n import spoken
 
-    if value and value not in dict(settings.LANGUAGES):
+    if value and spoken(value) is None:
         raise ValidationError(
             _("The portal does not speak “%(value)s”."),
             params={"value": value},
